@@ -1,0 +1,167 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+)
+
+// testServer is a real Stratus server on a free loopback port.
+type testServer struct {
+	URL     string
+	DataDir string
+	cancel  context.CancelFunc
+	done    chan error
+	stderr  *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startServer runs `stratus server` in-process with the given extra flags; dataDir ""
+// means a fresh temporary one. The server is stopped when the test ends.
+func startServer(t testing.TB, dataDir string, flags ...string) *testServer {
+	t.Helper()
+	if dataDir == "" {
+		dataDir = t.TempDir()
+	}
+	ts := &testServer{DataDir: dataDir, done: make(chan error, 1), stderr: &syncBuffer{}}
+	m := &Main{Stdout: io.Discard, Stderr: ts.stderr}
+	args := append([]string{"--listen", "127.0.0.1:0", "--data-dir", dataDir}, flags...)
+	if err := m.ParseFlags(args); err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan string, 1)
+	m.Ready = func(url string) { ready <- url }
+	ctx, cancel := context.WithCancel(context.Background())
+	ts.cancel = cancel
+	go func() { ts.done <- m.Run(ctx) }()
+	select {
+	case ts.URL = <-ready:
+	case err := <-ts.done:
+		cancel()
+		t.Fatalf("server did not start: %v\n%s", err, ts.stderr.String())
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatal("server did not start in 30s")
+	}
+	t.Cleanup(func() { ts.Stop(t) })
+	return ts
+}
+
+// Stop shuts the server down as SIGTERM would and waits for it.
+func (ts *testServer) Stop(t testing.TB) {
+	if ts.cancel == nil {
+		return
+	}
+	ts.cancel()
+	ts.cancel = nil
+	select {
+	case err := <-ts.done:
+		if err != nil {
+			t.Errorf("server shutdown: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Error("server did not stop in 20s")
+	}
+}
+
+// lambdaClient is an aws-sdk-go-v2 Lambda client for ts with throwaway credentials.
+func (ts *testServer) lambdaClient(opts ...func(*lambda.Options)) *lambda.Client {
+	return lambda.New(lambda.Options{
+		BaseEndpoint: aws.String(ts.URL),
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+		Retryer:      aws.NopRetryer{},
+	}, opts...)
+}
+
+var (
+	fnZipOnce sync.Once
+	fnZip     []byte
+	fnZipErr  error
+)
+
+// testFunctionZip builds testdata/fn (an aws-lambda-go program whose behaviour is
+// picked by its Handler) as a provided.al2023 `bootstrap` and zips it, once per run.
+func testFunctionZip(t testing.TB) []byte {
+	t.Helper()
+	fnZipOnce.Do(func() {
+		fnZip, fnZipErr = buildFunctionZip("../../testdata/fn")
+	})
+	if fnZipErr != nil {
+		t.Fatal(fnZipErr)
+	}
+	return fnZip
+}
+
+func buildFunctionZip(pkg string) ([]byte, error) {
+	dir, err := os.MkdirTemp("", "stratus-fn")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "bootstrap")
+	cmd := exec.Command("go", "build", "-o", bin, pkg)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return nil, &buildError{out: string(out), err: err}
+	}
+	return zipFile(bin, "bootstrap", 0o755)
+}
+
+type buildError struct {
+	out string
+	err error
+}
+
+func (e *buildError) Error() string { return "build test function: " + e.err.Error() + "\n" + e.out }
+
+// zipFile zips one file under name with the given mode, as `zip` does on Linux.
+func zipFile(path, name string, mode os.FileMode) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	h := &zip.FileHeader{Name: name, Method: zip.Deflate}
+	h.SetMode(mode)
+	w, err := zw.CreateHeader(h)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(data); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,247 @@
+// Command stratus runs the Stratus server and its client verbs.
+//
+//	stratus server [flags]            run everything on one endpoint
+//	stratus health [--endpoint URL]   check that a server answers
+//	stratus version
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/stratus-run/stratus/internal/awsproto/sigv4"
+	"github.com/stratus-run/stratus/internal/blob"
+	"github.com/stratus-run/stratus/internal/edge"
+	"github.com/stratus-run/stratus/internal/invoke"
+	"github.com/stratus-run/stratus/internal/lambda"
+	"github.com/stratus-run/stratus/internal/sandbox"
+	"github.com/stratus-run/stratus/internal/sandbox/process"
+	"github.com/stratus-run/stratus/internal/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "stratus:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: stratus <command> [flags]
+
+commands:
+  server    run Stratus (Lambda API and more) on one endpoint
+  health    check that a server answers (--endpoint, --output json)
+  version   print the version
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	switch args[0] {
+	case "server":
+		m := &Main{Stdout: stdout, Stderr: stderr}
+		if err := m.ParseFlags(args[1:]); err != nil {
+			return err
+		}
+		ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return m.Run(ctx)
+	case "health":
+		return health(ctx, args[1:], stdout)
+	case "version":
+		fmt.Fprintln(stdout, "stratus", version)
+		return nil
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// Main is the server: flags in, every part built and wired here, then run until
+// the context ends.
+type Main struct {
+	Stdout, Stderr io.Writer
+
+	Listen             string
+	DataDir            string
+	SandboxKind        string
+	Auth               string
+	CredentialsFile    string
+	Region             string
+	AccountConcurrency int
+	KeepAlive          time.Duration
+	FunctionLogs       string
+
+	// Ready, if set, is called with the endpoint URL once the server answers.
+	Ready func(url string)
+}
+
+// ParseFlags reads the server's flags.
+func (m *Main) ParseFlags(args []string) error {
+	fs := flag.NewFlagSet("stratus server", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	fs.StringVar(&m.Listen, "listen", "127.0.0.1:4566", "address to serve the AWS endpoint on")
+	fs.StringVar(&m.DataDir, "data-dir", ".stratus", "directory for state, code and queues")
+	fs.StringVar(&m.SandboxKind, "sandbox", "process", "execution environment sandbox: process")
+	fs.StringVar(&m.Auth, "auth", "none", "request authentication: none (any key accepted) or strict (SigV4 verified)")
+	fs.StringVar(&m.CredentialsFile, "credentials-file", "", "AWS shared-credentials file of the keys --auth strict accepts")
+	fs.StringVar(&m.Region, "region", "us-east-1", "region for unsigned requests")
+	fs.IntVar(&m.AccountConcurrency, "account-concurrency", 1000, "account concurrent executions limit")
+	fs.DurationVar(&m.KeepAlive, "keep-alive", 10*time.Minute, "how long idle execution environments stay warm")
+	fs.StringVar(&m.FunctionLogs, "function-logs", "none", "also write function logs to: none or stderr")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	switch m.Auth {
+	case "none":
+	case "strict":
+		if m.CredentialsFile == "" {
+			return errors.New("--auth strict needs --credentials-file")
+		}
+	default:
+		return fmt.Errorf("--auth must be none or strict, not %q", m.Auth)
+	}
+	if m.FunctionLogs != "none" && m.FunctionLogs != "stderr" {
+		return fmt.Errorf("--function-logs must be none or stderr, not %q", m.FunctionLogs)
+	}
+	return nil
+}
+
+// Run starts every part, serves until ctx ends, then shuts down in reverse order,
+// stopping every execution environment.
+func (m *Main) Run(ctx context.Context) error {
+	logger := slog.New(slog.NewTextHandler(m.Stderr, nil))
+	if err := os.MkdirAll(m.DataDir, 0o755); err != nil {
+		return err
+	}
+	var sb sandbox.Sandbox
+	switch m.SandboxKind {
+	case "process":
+		sb = &process.Sandbox{}
+	default:
+		return fmt.Errorf("--sandbox %q is not available (this build has: process)", m.SandboxKind)
+	}
+
+	// Functions get credentials of their own, so their SDK calls pass --auth strict.
+	fnCreds := invoke.Credentials{AccessKeyID: "ASIA" + strings.ToUpper(randomHex(8)), SecretAccessKey: randomHex(20), SessionToken: randomHex(32)}
+	var verifier *sigv4.Verifier
+	if m.Auth == "strict" {
+		creds, err := sigv4.LoadCredentials(m.CredentialsFile)
+		if err != nil {
+			return err
+		}
+		creds[fnCreds.AccessKeyID] = fnCreds.SecretAccessKey
+		verifier = &sigv4.Verifier{Secret: func(k string) (string, bool) { s, ok := creds[k]; return s, ok }}
+	}
+
+	st := &store.Store{Dir: filepath.Join(m.DataDir, "jetstream")}
+	if err := st.Open(ctx); err != nil {
+		return err
+	}
+	defer st.Close(context.Background()) //nolint:errcheck
+	blobs, err := blob.Open(filepath.Join(m.DataDir, "blobs"))
+	if err != nil {
+		return err
+	}
+
+	eg := &edge.Edge{Listen: m.Listen, Verifier: verifier, Region: m.Region}
+	if err := eg.Open(ctx); err != nil {
+		return err
+	}
+	engine := &invoke.Engine{
+		Sandbox:            sb,
+		AccountConcurrency: m.AccountConcurrency,
+		KeepAlive:          m.KeepAlive,
+		Endpoint:           eg.URL(),
+		Credentials:        fnCreds,
+	}
+	if m.FunctionLogs == "stderr" {
+		engine.Logs = &invoke.WriterSink{W: m.Stderr}
+	}
+	if err := engine.Open(ctx); err != nil {
+		return err
+	}
+	lam := &lambda.Service{Store: st, Blobs: blobs, Engine: engine, CodeDir: filepath.Join(m.DataDir, "code"), URLKey: []byte(randomHex(32))}
+	if err := lam.Open(ctx); err != nil {
+		return err
+	}
+	internal := http.NewServeMux()
+	internal.HandleFunc("GET /_stratus/health", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]string{"status": "ok", "version": version, "sandbox": sb.Name()}) //nolint:errcheck
+	})
+	internal.HandleFunc(lambda.CodePath, lam.ServeCode)
+	eg.Internal = internal
+	eg.Services = []edge.Service{lam}
+
+	logger.Info("stratus is serving", "endpoint", eg.URL(), "data_dir", m.DataDir, "sandbox", sb.Name(), "auth", m.Auth)
+	if m.Ready != nil {
+		m.Ready(eg.URL())
+	}
+	<-ctx.Done()
+	logger.Info("stratus is shutting down")
+
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	errs := []error{eg.Close(sctx), lam.Close(sctx), engine.Close(sctx)}
+	return errors.Join(errs...)
+}
+
+func health(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("stratus health", flag.ContinueOnError)
+	endpoint := fs.String("endpoint", "http://127.0.0.1:4566", "Stratus endpoint URL")
+	output := fs.String("output", "text", "text or json")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(*endpoint, "/")+"/_stratus/health", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var h map[string]string
+	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil || resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s does not look like a Stratus server (HTTP %d)", *endpoint, resp.StatusCode)
+	}
+	if *output == "json" {
+		return json.NewEncoder(stdout).Encode(h)
+	}
+	fmt.Fprintf(stdout, "%s %s (sandbox %s)\n", h["status"], h["version"], h["sandbox"])
+	return nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b) //nolint:errcheck
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,128 @@
+// Package edge is Stratus's one listener: it authenticates each request, learns its
+// region from the SigV4 credential scope and routes it to its service.
+package edge
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/stratus-run/stratus/internal/awsproto"
+	"github.com/stratus-run/stratus/internal/awsproto/sigv4"
+)
+
+// Service is one AWS service behind the edge.
+type Service interface {
+	// Handles reports whether a request for path (and SigV4 service name, when
+	// signed) is this service's.
+	Handles(r *http.Request, signingName string) bool
+	http.Handler
+}
+
+// Edge is the HTTP front door. Set the exported fields, then Open.
+type Edge struct {
+	// Listen is host:port (default 127.0.0.1:4566; port 0 picks a free one).
+	Listen string
+	// Services are tried in order.
+	Services []Service
+	// Internal serves Stratus's own unauthenticated endpoints under /_stratus/.
+	Internal http.Handler
+	// Verifier checks every request's signature; nil accepts any credentials, as
+	// local emulators do, and only reads the region from the signature's scope.
+	Verifier *sigv4.Verifier
+	// Region is used for unsigned requests (default us-east-1).
+	Region  string
+	Account string
+
+	ln  net.Listener
+	srv *http.Server
+}
+
+// Open starts listening and serving.
+func (e *Edge) Open(ctx context.Context) error {
+	if e.Listen == "" {
+		e.Listen = "127.0.0.1:4566"
+	}
+	if e.Region == "" {
+		e.Region = "us-east-1"
+	}
+	if e.Account == "" {
+		e.Account = "000000000000"
+	}
+	ln, err := net.Listen("tcp", e.Listen)
+	if err != nil {
+		return err
+	}
+	e.ln = ln
+	e.srv = &http.Server{Handler: e, ReadHeaderTimeout: 30 * time.Second}
+	go e.srv.Serve(ln) //nolint:errcheck // ends with ErrServerClosed
+	return nil
+}
+
+// Addr is the address the edge listens on.
+func (e *Edge) Addr() string { return e.ln.Addr().String() }
+
+// URL is the endpoint URL clients (and functions) use.
+func (e *Edge) URL() string {
+	host, port, _ := net.SplitHostPort(e.Addr())
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// Close stops accepting requests and waits for those in flight until ctx ends.
+func (e *Edge) Close(ctx context.Context) error {
+	if e.srv == nil {
+		return nil
+	}
+	err := e.srv.Shutdown(ctx)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return e.srv.Close()
+	}
+	return err
+}
+
+var errUnknownService = &awsproto.Error{Code: "UnknownOperationException", Status: http.StatusNotFound,
+	Message: "The requested service or operation is not available on this endpoint."}
+
+// ServeHTTP authenticates and routes one request.
+func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/_stratus/") {
+		if e.Internal != nil {
+			e.Internal.ServeHTTP(w, r)
+			return
+		}
+		http.NotFound(w, r)
+		return
+	}
+	info := &awsproto.RequestInfo{Region: e.Region, Account: e.Account, Host: r.Host, Scheme: "http", RequestID: awsproto.NewRequestID()}
+	if r.TLS != nil {
+		info.Scheme = "https"
+	}
+	w.Header()["X-Amzn-Requestid"] = []string{info.RequestID}
+	if e.Verifier != nil {
+		id, err := e.Verifier.Verify(r)
+		if err != nil {
+			awsproto.WriteRESTJSONError(w, err)
+			return
+		}
+		info.Region, info.Service, info.AccessKey = id.Region, id.Service, id.AccessKeyID
+	} else if id, ok := sigv4.Scope(r); ok {
+		if id.Region != "" {
+			info.Region = id.Region
+		}
+		info.Service, info.AccessKey = id.Service, id.AccessKeyID
+	}
+	r = r.WithContext(awsproto.WithInfo(r.Context(), info))
+	for _, s := range e.Services {
+		if s.Handles(r, info.Service) {
+			s.ServeHTTP(w, r)
+			return
+		}
+	}
+	awsproto.WriteRESTJSONError(w, errUnknownService)
+}

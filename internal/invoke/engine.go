@@ -1,0 +1,287 @@
+// Package invoke is the invoke engine: it runs invocations on pools of execution
+// environments, scales them out one environment per concurrent invocation, enforces
+// concurrency limits and timeouts, and writes Lambda's START/END/REPORT log lines.
+package invoke
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/stratus-run/stratus/internal/awsproto"
+	"github.com/stratus-run/stratus/internal/sandbox"
+)
+
+// Function is an immutable snapshot of one function version's configuration, as the
+// Lambda service hands it to the engine. A new snapshot (a higher Generation) of the
+// same Key replaces the function's environments: they are drained, never mixed.
+type Function struct {
+	Key        string // unique per function version, e.g. "us-east-1/hello/$LATEST"
+	Generation uint64 // increases with every change to code or configuration
+	Name       string
+	Region     string
+	Arn        string // unqualified function ARN
+	Version    string // "$LATEST" or a version number
+	Runtime    string
+	Handler    string
+	CodeDir    string // unpacked code on the host
+	MemoryMB   int
+	Timeout    time.Duration
+	Env        map[string]string // the function's own Environment.Variables
+	// Reserved is the function's reserved concurrency, or -1 when it has none.
+	Reserved int
+}
+
+// Request is one invocation.
+type Request struct {
+	Function      *Function
+	Payload       []byte
+	InvokedArn    string // the ARN as invoked, with its qualifier if any
+	ClientContext string // JSON, decoded from the caller's base64
+	TraceID       string // X-Amzn-Trace-Id as received; one is made when empty
+	LogTail       bool   // collect the invocation's log for X-Amz-Log-Result
+}
+
+// Result is the outcome of an invocation that ran (or failed) in the function.
+type Result struct {
+	RequestID string
+	Payload   []byte
+	// FunctionError is "Unhandled" when the function (or its runtime) failed; Payload
+	// then holds the error body.
+	FunctionError string
+	// LogTail is the last 4 KB of the invocation's log, when asked for.
+	LogTail []byte
+}
+
+// Credentials are handed to every function so its SDK calls reach Stratus.
+type Credentials struct {
+	AccessKeyID, SecretAccessKey, SessionToken string
+}
+
+// Engine runs invocations. Set the exported fields, then Open; Close stops every
+// environment.
+type Engine struct {
+	Sandbox sandbox.Sandbox
+	// AccountConcurrency is the account's concurrent executions limit (default 1000).
+	AccountConcurrency int
+	// KeepAlive is how long an idle environment is kept warm (default 10 minutes).
+	KeepAlive time.Duration
+	// InitTimeout bounds a runtime's initialisation (default 10 s, as Lambda's).
+	InitTimeout time.Duration
+	// Endpoint is the AWS endpoint URL functions are given (AWS_ENDPOINT_URL).
+	Endpoint    string
+	Credentials Credentials
+	// Logs receives every log line of every environment; nil discards them.
+	Logs LogSink
+	// Billing rounds billed durations up to this granularity (default 1 ms).
+	BillingGranularity time.Duration
+
+	functions sync.Map // Function.Key → *fnState
+
+	// unreservedInflight counts in-flight invocations of functions without reserved
+	// concurrency; they share AccountConcurrency minus the reserved total.
+	unreservedInflight atomic.Int64
+	reservedTotal      atomic.Int64
+
+	envSeq  atomic.Uint64
+	closed  atomic.Bool
+	stop    chan struct{}
+	reaperW sync.WaitGroup
+}
+
+// Open applies defaults and starts the idle-environment reaper.
+func (e *Engine) Open(ctx context.Context) error {
+	if e.Sandbox == nil {
+		return errors.New("invoke: Sandbox is required")
+	}
+	if e.AccountConcurrency <= 0 {
+		e.AccountConcurrency = 1000
+	}
+	if e.KeepAlive <= 0 {
+		e.KeepAlive = 10 * time.Minute
+	}
+	if e.InitTimeout <= 0 {
+		e.InitTimeout = 10 * time.Second
+	}
+	if e.BillingGranularity <= 0 {
+		e.BillingGranularity = time.Millisecond
+	}
+	e.stop = make(chan struct{})
+	e.reaperW.Add(1)
+	go e.reap()
+	return nil
+}
+
+// Close stops every environment, waiting for them until ctx ends. In-flight
+// invocations end with an error.
+func (e *Engine) Close(ctx context.Context) error {
+	if !e.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	close(e.stop)
+	e.reaperW.Wait()
+	var wg sync.WaitGroup
+	e.functions.Range(func(_, v any) bool {
+		fs := v.(*fnState)
+		fs.mu.Lock()
+		p := fs.pool
+		fs.mu.Unlock()
+		if p != nil {
+			wg.Add(1)
+			go func() { defer wg.Done(); p.stopAll(ctx) }()
+		}
+		return true
+	})
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// SetReservedTotal tells the engine the sum of all functions' reserved concurrency,
+// which the unreserved functions cannot use.
+func (e *Engine) SetReservedTotal(n int) { e.reservedTotal.Store(int64(n)) }
+
+// Forget drains and drops the environments of a deleted function.
+func (e *Engine) Forget(ctx context.Context, key string) {
+	v, ok := e.functions.LoadAndDelete(key)
+	if !ok {
+		return
+	}
+	fs := v.(*fnState)
+	fs.mu.Lock()
+	p := fs.pool
+	fs.pool = nil
+	fs.mu.Unlock()
+	if p != nil {
+		go p.drain(context.WithoutCancel(ctx))
+	}
+}
+
+// Errors Invoke returns besides the function's own outcome.
+var (
+	errThrottledReserved = &awsproto.Error{Code: "TooManyRequestsException", Status: http.StatusTooManyRequests,
+		Message: "Rate Exceeded.", Reason: "ReservedFunctionConcurrentInvocationLimitExceeded"}
+	errThrottledAccount = &awsproto.Error{Code: "TooManyRequestsException", Status: http.StatusTooManyRequests,
+		Message: "Rate Exceeded.", Reason: "ConcurrentInvocationLimitExceeded"}
+	errClosed = &awsproto.Error{Code: "ServiceException", Status: http.StatusServiceUnavailable, Server: true,
+		Message: "The service is shutting down."}
+)
+
+// Invoke runs req synchronously and returns the function's result. It returns an
+// *awsproto.Error when the invocation could not run at all (throttled, shutting
+// down). It is the warm invoke hot path: no disk I/O, no global lock.
+func (e *Engine) Invoke(ctx context.Context, req *Request) (*Result, error) {
+	if e.closed.Load() {
+		return nil, errClosed
+	}
+	fs := e.state(req.Function.Key)
+	if err := e.acquire(fs, req.Function); err != nil {
+		return nil, err
+	}
+	// The slot is released when the invocation ends in the function, not when the
+	// caller stops waiting.
+	c := newCall(req, func() { e.release(fs, req.Function) })
+	p := fs.poolFor(e, req.Function)
+	p.dispatch(c)
+	select {
+	case o := <-c.done:
+		return o.r, o.err
+	case <-ctx.Done():
+		// The caller left; the invocation still runs to its end in the function, as
+		// in Lambda, and its environment is released then.
+		return nil, ctx.Err()
+	}
+}
+
+func (e *Engine) state(key string) *fnState {
+	if v, ok := e.functions.Load(key); ok {
+		return v.(*fnState)
+	}
+	v, _ := e.functions.LoadOrStore(key, &fnState{})
+	return v.(*fnState)
+}
+
+// acquire takes one concurrency slot for fn or returns a throttling error.
+func (e *Engine) acquire(fs *fnState, fn *Function) error {
+	if fn.Reserved >= 0 {
+		if fs.inflight.Add(1) > int64(fn.Reserved) {
+			fs.inflight.Add(-1)
+			return errThrottledReserved
+		}
+		return nil
+	}
+	limit := int64(e.AccountConcurrency) - e.reservedTotal.Load()
+	if e.unreservedInflight.Add(1) > limit {
+		e.unreservedInflight.Add(-1)
+		return errThrottledAccount
+	}
+	fs.inflight.Add(1)
+	return nil
+}
+
+func (e *Engine) release(fs *fnState, fn *Function) {
+	fs.inflight.Add(-1)
+	if fn.Reserved < 0 {
+		e.unreservedInflight.Add(-1)
+	}
+}
+
+// reap stops environments idle for longer than KeepAlive.
+func (e *Engine) reap() {
+	defer e.reaperW.Done()
+	every := e.KeepAlive / 4
+	if every > 5*time.Second {
+		every = 5 * time.Second
+	}
+	if every < 10*time.Millisecond {
+		every = 10 * time.Millisecond
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.stop:
+			return
+		case now := <-t.C:
+			e.functions.Range(func(_, v any) bool {
+				fs := v.(*fnState)
+				fs.mu.Lock()
+				p := fs.pool
+				fs.mu.Unlock()
+				if p != nil {
+					p.reapIdle(now.Add(-e.KeepAlive))
+				}
+				return true
+			})
+		}
+	}
+}
+
+// FunctionStats counts one function's environments.
+func (e *Engine) FunctionStats(key string) (live, idle int) {
+	v, ok := e.functions.Load(key)
+	if !ok {
+		return 0, 0
+	}
+	fs := v.(*fnState)
+	fs.mu.Lock()
+	p := fs.pool
+	fs.mu.Unlock()
+	if p == nil {
+		return 0, 0
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.all), len(p.idle)
+}
+
+func (e *Engine) String() string { return fmt.Sprintf("invoke.Engine(%s)", e.Sandbox.Name()) }

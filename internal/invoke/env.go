@@ -1,0 +1,493 @@
+package invoke
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/stratus-run/stratus/internal/runtimeapi"
+	"github.com/stratus-run/stratus/internal/sandbox"
+)
+
+// env is one execution environment: a sandboxed runtime and its Runtime API.
+//
+// Its lifecycle, with every transition under mu:
+//
+//	starting ──first /next──▶ ready ◀──answer── busy
+//	    │                       │ assign ▶ queued ▶ /next ▶ busy
+//	    └── init error, exit, timeout, stop ──▶ dead (from any state)
+//
+// queued holds a call assigned but not yet pulled by /next; cur the call the runtime
+// is working on. An environment is idle (in its pool's idle set) only when both are
+// nil and it is not dead.
+type env struct {
+	e      *Engine
+	pool   *pool
+	id     string
+	stream string // log stream name
+
+	inst  sandbox.Instance
+	rapi  *runtimeapi.Server
+	logs  *logPipe
+	wake  chan struct{} // cap 1: a call was queued
+	deadC chan struct{} // closed when dead
+
+	mu           sync.Mutex
+	inited       bool
+	dead         bool
+	started      time.Time
+	initDur      time.Duration
+	queued       *call
+	cur          *call
+	lastAnswered string
+	initTimer    *time.Timer
+	firstCall    *call // the call that waited for init; its REPORT shows Init Duration
+
+	lastUsed time.Time // guarded by pool.mu
+}
+
+var _ runtimeapi.Env = (*env)(nil)
+
+// startEnv starts a new environment in p with c as its first call. Failures to
+// start become c's result, as Lambda reports them to the invoker.
+func (e *Engine) startEnv(p *pool, c *call) {
+	fn := p.fn
+	ev := &env{
+		e:       e,
+		pool:    p,
+		id:      strconv.FormatUint(e.envSeq.Add(1), 10),
+		stream:  time.Now().UTC().Format("2006/01/02") + "/[" + fn.Version + "]" + randomHex(16),
+		wake:    make(chan struct{}, 1),
+		deadC:   make(chan struct{}),
+		started: time.Now(),
+		queued:  c,
+	}
+	ev.wake <- struct{}{}
+	if !p.add(ev) {
+		if e.closed.Load() {
+			c.done <- outcome{err: errClosed}
+			c.release()
+			return
+		}
+		// The pool was replaced between dispatch and now; run on the new one.
+		e.state(fn.Key).poolFor(e, fn).dispatch(c)
+		return
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		ev.failStart(c, "Runtime.Unknown", fmt.Sprintf("RequestId: %s Error: %v", c.id, err))
+		return
+	}
+	ev.rapi = runtimeapi.Serve(ln, ev)
+
+	boot, err := findBootstrap(fn)
+	if err != nil {
+		ev.failStart(c, "Runtime.InvalidEntrypoint", fmt.Sprintf("RequestId: %s Error: %v", c.id, err))
+		return
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		ev.failStart(c, "Runtime.Unknown", fmt.Sprintf("RequestId: %s Error: %v", c.id, err))
+		return
+	}
+	ev.logs = newLogPipe(r, func(at time.Time, line []byte) {
+		if e.Logs != nil {
+			e.Logs.Append(fn, ev.stream, at, line)
+		}
+	})
+	// A cold call's tail shows what the runtime printed while it started.
+	ev.logs.startCall(c.req.LogTail)
+	envv := make([]string, 0, len(p.env)+2)
+	envv = append(envv, p.env...)
+	envv = append(envv,
+		"AWS_LAMBDA_RUNTIME_API="+ev.rapi.Addr(),
+		"AWS_LAMBDA_LOG_STREAM_NAME="+ev.stream,
+	)
+	inst, err := e.Sandbox.Start(context.Background(), sandbox.Spec{
+		ID:       ev.id,
+		Command:  []string{boot},
+		Env:      envv,
+		CodeDir:  fn.CodeDir,
+		MemoryMB: fn.MemoryMB,
+		Output:   w,
+	})
+	w.Close()
+	if err != nil {
+		r.Close()
+		ev.failStart(c, "Runtime.InvalidEntrypoint", fmt.Sprintf("RequestId: %s Error: %v", c.id, err))
+		return
+	}
+	ev.inst = inst
+	go ev.logs.run()
+	ev.mu.Lock()
+	ev.initTimer = time.AfterFunc(e.InitTimeout+fn.Timeout, ev.initTimedOut)
+	ev.mu.Unlock()
+	go ev.watch()
+}
+
+// findBootstrap locates the runtime's entry point as Lambda does for provided.*
+// runtimes: bootstrap in the code, then in a layer.
+func findBootstrap(fn *Function) (string, error) {
+	candidates := []string{filepath.Join(fn.CodeDir, "bootstrap"), "/opt/bootstrap"}
+	for _, c := range candidates {
+		if st, err := os.Stat(c); err == nil && !st.IsDir() {
+			return c, nil
+		}
+	}
+	return "", errors.New("Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]")
+}
+
+// failStart ends c with an error before the runtime ran and discards ev.
+func (ev *env) failStart(c *call, typ, msg string) {
+	ev.mu.Lock()
+	ev.dead = true
+	ev.queued = nil
+	close(ev.deadC)
+	ev.mu.Unlock()
+	ev.pool.remove(ev)
+	if ev.rapi != nil {
+		ev.rapi.Close()
+	}
+	ev.logLine(msg + "\n" + typ)
+	ev.finish(c, &Result{RequestID: c.id, Payload: errorBody(typ, msg), FunctionError: "Unhandled"}, "error", typ)
+}
+
+// assign queues c on an idle environment; false if it died meanwhile.
+func (ev *env) assign(c *call) bool {
+	ev.mu.Lock()
+	if ev.dead || ev.queued != nil || ev.cur != nil {
+		ev.mu.Unlock()
+		return false
+	}
+	ev.queued = c
+	ev.mu.Unlock()
+	select {
+	case ev.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// Next implements runtimeapi.Env: it hands the queued call to the runtime and
+// starts its timeout.
+func (ev *env) Next(ctx context.Context) (*runtimeapi.Invocation, error) {
+	for {
+		ev.mu.Lock()
+		if ev.dead {
+			ev.mu.Unlock()
+			return nil, runtimeapi.ErrEnvGone
+		}
+		if ev.cur != nil {
+			ev.mu.Unlock()
+			return nil, runtimeapi.ErrInvalidState
+		}
+		if c := ev.queued; c != nil {
+			now := time.Now()
+			if !ev.inited {
+				ev.inited = true
+				ev.firstCall = c
+				ev.initDur = now.Sub(ev.started)
+				if ev.initTimer != nil {
+					ev.initTimer.Stop()
+				}
+			}
+			ev.queued = nil
+			ev.cur = c
+			c.start = now
+			c.deadline = now.Add(c.req.Function.Timeout)
+			c.timer = time.AfterFunc(c.req.Function.Timeout, func() { ev.timedOut(c) })
+			first := ev.firstCall == c
+			ev.mu.Unlock()
+			if !first { // the first call's tail already holds the init output
+				ev.logs.startCall(c.req.LogTail)
+			}
+			ev.logLine("START RequestId: " + c.id + " Version: " + c.req.Function.Version)
+			return &runtimeapi.Invocation{
+				RequestID:          c.id,
+				Payload:            c.req.Payload,
+				Deadline:           c.deadline,
+				InvokedFunctionArn: c.req.InvokedArn,
+				TraceID:            c.traceID,
+				ClientContext:      c.req.ClientContext,
+			}, nil
+		}
+		ev.mu.Unlock()
+		select {
+		case <-ev.wake:
+		case <-ev.deadC:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// take ends the runtime's work on requestID and returns its call.
+func (ev *env) take(requestID string) (*call, error) {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	c := ev.cur
+	if c == nil || c.id != requestID {
+		if requestID == ev.lastAnswered {
+			return nil, runtimeapi.ErrInvalidState
+		}
+		return nil, runtimeapi.ErrInvalidRequestID
+	}
+	c.timer.Stop()
+	ev.cur = nil
+	ev.lastAnswered = requestID
+	return c, nil
+}
+
+// Respond implements runtimeapi.Env.
+func (ev *env) Respond(requestID string, body []byte) error {
+	c, err := ev.take(requestID)
+	if err != nil {
+		return err
+	}
+	ev.complete(c, &Result{RequestID: c.id, Payload: body}, "", "")
+	return nil
+}
+
+// Fail implements runtimeapi.Env.
+func (ev *env) Fail(requestID string, fe runtimeapi.FunctionError) error {
+	c, err := ev.take(requestID)
+	if err != nil {
+		return err
+	}
+	typ := fe.Type
+	if typ == "" {
+		typ = "Runtime.Unknown"
+	}
+	ev.complete(c, &Result{RequestID: c.id, Payload: functionErrorBody(fe), FunctionError: "Unhandled"}, "error", typ)
+	return nil
+}
+
+// TooLarge implements runtimeapi.Env.
+func (ev *env) TooLarge(requestID string) error {
+	c, err := ev.take(requestID)
+	if err != nil {
+		return err
+	}
+	const typ = "Function.ResponseSizeTooLarge"
+	msg := "Response payload size exceeded maximum allowed payload size (" + strconv.Itoa(runtimeapi.MaxResponseBytes) + " bytes)."
+	ev.logLine(msg)
+	ev.complete(c, &Result{RequestID: c.id, Payload: errorBody(typ, msg), FunctionError: "Unhandled"}, "error", typ)
+	return nil
+}
+
+// InitFail implements runtimeapi.Env: the call waiting for this environment fails
+// with the runtime's error and the environment is discarded.
+func (ev *env) InitFail(fe runtimeapi.FunctionError) error {
+	ev.mu.Lock()
+	if ev.inited || ev.dead {
+		ev.mu.Unlock()
+		return runtimeapi.ErrInvalidState
+	}
+	c := ev.queued
+	ev.queued = nil
+	ev.markDeadLocked()
+	ev.mu.Unlock()
+	typ := fe.Type
+	if typ == "" {
+		typ = "Runtime.Unknown"
+	}
+	ev.logLine(fmt.Sprintf("INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: error\tError Type: %s", ms(time.Since(ev.started)), typ))
+	go ev.kill()
+	if c != nil {
+		ev.finish(c, &Result{RequestID: c.id, Payload: functionErrorBody(fe), FunctionError: "Unhandled"}, "error", typ)
+	}
+	return nil
+}
+
+// complete finishes a call the runtime answered and returns the environment to its
+// pool before the caller hears back, so a caller's next invoke finds it warm.
+func (ev *env) complete(c *call, r *Result, status, errType string) {
+	ev.pool.release(ev)
+	ev.finish(c, r, status, errType)
+}
+
+// timedOut fires when c ran past the function's timeout: Lambda stops the
+// environment and answers Sandbox.Timedout.
+func (ev *env) timedOut(c *call) {
+	ev.mu.Lock()
+	if ev.cur != c {
+		ev.mu.Unlock()
+		return
+	}
+	ev.cur = nil
+	ev.markDeadLocked()
+	ev.mu.Unlock()
+	ev.kill()
+	msg := "Task timed out after " + strconv.FormatFloat(c.req.Function.Timeout.Seconds(), 'f', 2, 64) + " seconds"
+	ev.logLine(time.Now().UTC().Format("2006-01-02T15:04:05.000Z") + " " + c.id + " " + msg)
+	ev.finish(c, &Result{RequestID: c.id, Payload: errorBody("Sandbox.Timedout", "RequestId: "+c.id+" Error: "+msg), FunctionError: "Unhandled"}, "timeout", "")
+}
+
+// initTimedOut fires when the runtime never asked for its first event.
+func (ev *env) initTimedOut() {
+	ev.mu.Lock()
+	if ev.inited || ev.dead {
+		ev.mu.Unlock()
+		return
+	}
+	c := ev.queued
+	ev.queued = nil
+	ev.markDeadLocked()
+	ev.mu.Unlock()
+	ev.kill()
+	if c == nil {
+		return
+	}
+	msg := "Task timed out after " + strconv.FormatFloat(c.req.Function.Timeout.Seconds(), 'f', 2, 64) + " seconds"
+	ev.logLine(fmt.Sprintf("INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: timeout", ms(time.Since(ev.started))))
+	ev.finish(c, &Result{RequestID: c.id, Payload: errorBody("Sandbox.Timedout", "RequestId: "+c.id+" Error: "+msg), FunctionError: "Unhandled"}, "timeout", "")
+}
+
+// watch waits for the runtime to exit and settles what it leaves behind: its
+// current call fails with Runtime.ExitError; a call queued on a warm environment the
+// runtime never pulled is run elsewhere, since the function never saw it.
+func (ev *env) watch() {
+	err := ev.inst.Wait()
+	ev.mu.Lock()
+	wasDead := ev.dead
+	cur, queued, inited := ev.cur, ev.queued, ev.inited
+	ev.cur, ev.queued = nil, nil
+	if !wasDead {
+		ev.markDeadLocked()
+	}
+	ev.mu.Unlock()
+	ev.pool.remove(ev)
+	ev.rapi.Close()
+	if wasDead {
+		return
+	}
+	reason := "Runtime exited without providing a reason"
+	var xe *exec.ExitError
+	if errors.As(err, &xe) {
+		reason = "Runtime exited with error: " + xe.ProcessState.String()
+	} else if err != nil {
+		reason = "Runtime exited with error: " + err.Error()
+	}
+	const typ = "Runtime.ExitError"
+	if cur != nil {
+		cur.timer.Stop()
+		msg := "RequestId: " + cur.id + " Error: " + reason
+		ev.logs.drain()
+		ev.logLine(msg + "\n" + typ)
+		ev.finish(cur, &Result{RequestID: cur.id, Payload: errorBody(typ, msg), FunctionError: "Unhandled"}, "error", typ)
+	}
+	if queued != nil {
+		if inited && !queued.redone {
+			queued.redone = true
+			ev.pool.dispatch(queued)
+			return
+		}
+		msg := "RequestId: " + queued.id + " Error: " + reason
+		ev.logs.drain()
+		ev.logLine(fmt.Sprintf("INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: error\tError Type: %s", ms(time.Since(ev.started)), typ))
+		ev.logLine(msg + "\n" + typ)
+		ev.finish(queued, &Result{RequestID: queued.id, Payload: errorBody(typ, msg), FunctionError: "Unhandled"}, "error", typ)
+	}
+}
+
+func (ev *env) markDeadLocked() {
+	if !ev.dead {
+		ev.dead = true
+		close(ev.deadC)
+	}
+}
+
+// kill stops the runtime's whole process tree and removes the environment.
+func (ev *env) kill() {
+	ev.pool.remove(ev)
+	if ev.inst != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ev.inst.Stop(ctx) //nolint:errcheck // the process group is SIGKILLed; Stop only waits
+		cancel()
+	}
+}
+
+// stop ends an environment that is not running a call (drain, reap, shutdown).
+func (ev *env) stop(ctx context.Context) {
+	ev.mu.Lock()
+	ev.markDeadLocked()
+	ev.mu.Unlock()
+	if ev.inst != nil {
+		ev.inst.Stop(ctx) //nolint:errcheck
+	}
+	if ev.rapi != nil {
+		ev.rapi.Close()
+	}
+}
+
+// finish writes END and REPORT, gathers the log tail when asked, and hands the
+// result to the caller. status is "" for success, else "error" or "timeout" (the
+// Status field Lambda adds to REPORT).
+func (ev *env) finish(c *call, r *Result, status, errType string) {
+	end := time.Now()
+	fn := c.req.Function
+	var dur time.Duration
+	if !c.start.IsZero() {
+		dur = end.Sub(c.start)
+	}
+	var initDur time.Duration
+	ev.mu.Lock()
+	if ev.firstCall == c {
+		initDur = ev.initDur
+	}
+	ev.mu.Unlock()
+	var maxMem int64
+	if ev.inst != nil {
+		if st, err := ev.inst.Stats(); err == nil {
+			maxMem = st.MaxMemoryBytes
+		}
+	}
+	// Lambda bills the init phase of provided.* runtimes along with the invocation.
+	billed := roundUp(dur+initDur, ev.e.BillingGranularity)
+	if c.req.LogTail && ev.logs != nil {
+		ev.logs.drain()
+	}
+	ev.logLine("END RequestId: " + c.id)
+	ev.logLine(reportLine(c.id, dur, billed, fn.MemoryMB, maxMem, initDur, status, errType))
+	if c.req.LogTail && ev.logs != nil {
+		r.LogTail = ev.logs.endCall()
+	}
+	c.done <- outcome{r: r}
+	c.release()
+}
+
+func functionErrorBody(fe runtimeapi.FunctionError) []byte {
+	if len(fe.Body) > 0 && json.Valid(fe.Body) {
+		return fe.Body
+	}
+	typ := fe.Type
+	if typ == "" {
+		typ = "Runtime.Unknown"
+	}
+	return errorBody(typ, string(fe.Body))
+}
+
+func errorBody(typ, msg string) []byte {
+	b, _ := json.Marshal(struct {
+		ErrorType    string `json:"errorType"`
+		ErrorMessage string `json:"errorMessage"`
+	}{typ, msg})
+	return b
+}
+
+func roundUp(d, g time.Duration) time.Duration {
+	if d <= 0 {
+		return g
+	}
+	return (d + g - 1) / g * g
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -1,0 +1,180 @@
+package lambda
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/stratus-run/stratus/internal/awsproto"
+	"github.com/stratus-run/stratus/internal/codezip"
+	"github.com/stratus-run/stratus/internal/store"
+)
+
+// maxCodeRequest is the largest CreateFunction/UpdateFunctionCode body Lambda takes
+// (a 50 MB zip, base64-encoded, in JSON).
+const maxCodeRequest = 70167211
+
+// createFunction is CreateFunction.
+func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, _ params) error {
+	region := awsproto.Info(r.Context()).Region
+	var in createInput
+	if err := decodeBody(r, maxCodeRequest, "CreateFunction", &in); err != nil {
+		return err
+	}
+	if in.FunctionName == nil {
+		return awsproto.Validation("null", "functionName", "Member must not be null")
+	}
+	if in.Role == nil {
+		return awsproto.Validation("null", "role", "Member must not be null")
+	}
+	if in.Code == nil {
+		return awsproto.Validation("null", "code", "Member must not be null")
+	}
+	name, qualifier, err := s.parseFunctionRef(*in.FunctionName, region, "functionName", 140)
+	if err != nil {
+		return err
+	}
+	if qualifier != "" || !reFunctionName.MatchString(name) {
+		return awsproto.Validation(*in.FunctionName, "functionName", patternFunctionRef)
+	}
+	if in.PackageType != nil && *in.PackageType != "Zip" && *in.PackageType != "Image" {
+		return awsproto.Validation(*in.PackageType, "packageType", "Member must satisfy enum value set: [Image, Zip]")
+	}
+	if in.PackageType != nil && *in.PackageType == "Image" {
+		return invalidParameter("PackageType Image is not supported by this Stratus server yet.")
+	}
+	cfg := configFields{Runtime: in.Runtime, Role: in.Role, Handler: in.Handler, Description: in.Description,
+		Timeout: in.Timeout, MemorySize: in.MemorySize, Environment: in.Environment, TracingConfig: in.TracingConfig,
+		EphemeralStorage: in.EphemeralStorage, Layers: in.Layers}
+	if err := validateConfig(cfg); err != nil {
+		return err
+	}
+	if in.Runtime == nil || in.Handler == nil {
+		return invalidParameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
+	}
+	arch, err := validateArchitectures(in.Architectures)
+	if err != nil {
+		return err
+	}
+	if err := validateTags(in.Tags); err != nil {
+		return err
+	}
+	if s.lookup(region, name) != nil {
+		return functionExists(name)
+	}
+	code, err := s.acceptCode(in.Code)
+	if err != nil {
+		return err
+	}
+
+	rec := record{
+		Name:             name,
+		Region:           region,
+		Runtime:          *in.Runtime,
+		Role:             *in.Role,
+		Handler:          *in.Handler,
+		Timeout:          3,
+		MemorySize:       128,
+		Architecture:     arch,
+		EphemeralStorage: 512,
+		TracingMode:      "PassThrough",
+		PackageType:      "Zip",
+		LastModified:     time.Now(),
+		RevisionID:       awsproto.NewRequestID(),
+		Tags:             in.Tags,
+	}
+	code.apply(&rec)
+	applyConfig(&rec, cfg)
+	rev, err := s.functions.Create(r.Context(), key(region, name), rec)
+	if errors.Is(err, store.ErrExists) {
+		return functionExists(name)
+	}
+	if err != nil {
+		return err
+	}
+	s.remember(rec, rev)
+	awsproto.WriteJSON(w, http.StatusCreated, s.configuration(&rec, viewCreating))
+	return nil
+}
+
+// acceptedCode is a validated, stored and unpacked code package.
+type acceptedCode struct {
+	digest, sha256b64 string
+	size, unzipped    int64
+}
+
+func (c acceptedCode) apply(rec *record) {
+	rec.CodeDigest, rec.CodeSha256, rec.CodeSize, rec.CodeUnzipped = c.digest, c.sha256b64, c.size, c.unzipped
+}
+
+// acceptCode checks a Code parameter, stores its zip as a blob and unpacks it.
+func (s *Service) acceptCode(c *codeInput) (acceptedCode, error) {
+	switch {
+	case c.ImageURI != nil:
+		return acceptedCode{}, invalidParameter("Please don't provide ImageUri when updating a function with packageType Zip.")
+	case c.S3Bucket != nil || c.S3Key != nil:
+		return acceptedCode{}, invalidParameter("Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist")
+	case c.ZipFile == nil:
+		return acceptedCode{}, errNoCode
+	}
+	unzipped, err := codezip.Inspect(c.ZipFile, codezip.Limits{})
+	if err != nil {
+		return acceptedCode{}, codeError(err)
+	}
+	sum := sha256.Sum256(c.ZipFile)
+	digest := hex.EncodeToString(sum[:])
+	if _, _, err := s.Blobs.PutBytes(c.ZipFile); err != nil {
+		return acceptedCode{}, err
+	}
+	if err := s.ensureCode(digest, c.ZipFile); err != nil {
+		return acceptedCode{}, codeError(err)
+	}
+	return acceptedCode{digest: digest, sha256b64: base64.StdEncoding.EncodeToString(sum[:]),
+		size: int64(len(c.ZipFile)), unzipped: unzipped}, nil
+}
+
+// codeError maps an unpacking failure to the error Lambda gives for that package.
+func codeError(err error) error {
+	switch {
+	case errors.Is(err, codezip.ErrTooLarge), errors.Is(err, codezip.ErrBomb):
+		return invalidParameter("Unzipped size must be smaller than 262144000 bytes")
+	case errors.Is(err, codezip.ErrNotZip), errors.Is(err, codezip.ErrUnsafe):
+		return errCannotUnzip
+	}
+	return err
+}
+
+// applyConfig copies the given settings onto rec.
+func applyConfig(rec *record, c configFields) {
+	if c.Runtime != nil {
+		rec.Runtime = *c.Runtime
+	}
+	if c.Role != nil {
+		rec.Role = *c.Role
+	}
+	if c.Handler != nil {
+		rec.Handler = *c.Handler
+	}
+	if c.Description != nil {
+		rec.Description = *c.Description
+	}
+	if c.Timeout != nil {
+		rec.Timeout = *c.Timeout
+	}
+	if c.MemorySize != nil {
+		rec.MemorySize = *c.MemorySize
+	}
+	if c.Environment != nil {
+		rec.HasEnv = true
+		rec.Env = c.Environment.Variables
+	}
+	if c.TracingConfig != nil {
+		rec.TracingMode = c.TracingConfig.Mode
+	}
+	if c.EphemeralStorage != nil {
+		rec.EphemeralStorage = c.EphemeralStorage.Size
+	}
+}

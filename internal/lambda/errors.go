@@ -1,0 +1,41 @@
+package lambda
+
+import (
+	"net/http"
+
+	"github.com/stratus-run/stratus/internal/awsproto"
+)
+
+// The Lambda API's error catalogue. Messages that name a resource are built by the
+// functions below; the rest are fixed.
+var (
+	errInvalidJSON = &awsproto.Error{Code: "InvalidRequestContentException", Status: http.StatusBadRequest,
+		Message: "Could not parse request body into json: Could not parse payload into json"}
+	errUnknownOperation = &awsproto.Error{Code: "UnknownOperationException", Status: http.StatusNotFound,
+		Message: "Unknown operation"}
+	errMethodNotAllowed = &awsproto.Error{Code: "UnknownOperationException", Status: http.StatusMethodNotAllowed,
+		Message: "Unknown operation"}
+	errRevisionMismatch = &awsproto.Error{Code: "PreconditionFailedException", Status: http.StatusPreconditionFailed,
+		Message: "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id"}
+	errCannotUnzip   = invalidParameter("Could not unzip uploaded file. Please check your file, then try to upload again.")
+	errNoCode        = invalidParameter("Please provide a source for function code.")
+	errClientContext = &awsproto.Error{Code: "InvalidRequestContentException", Status: http.StatusBadRequest,
+		Message: "Client context must be a valid Base64-encoded JSON object."}
+)
+
+func invalidParameter(msg string) *awsproto.Error {
+	return &awsproto.Error{Code: "InvalidParameterValueException", Status: http.StatusBadRequest, Message: msg}
+}
+
+func functionNotFound(arn string) *awsproto.Error {
+	return &awsproto.Error{Code: "ResourceNotFoundException", Status: http.StatusNotFound, Message: "Function not found: " + arn}
+}
+
+func functionExists(name string) *awsproto.Error {
+	return &awsproto.Error{Code: "ResourceConflictException", Status: http.StatusConflict, Message: "Function already exist: " + name}
+}
+
+func requestTooLarge(limit int, op string) *awsproto.Error {
+	return awsproto.Errorf(http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException",
+		"Request must be smaller than %d bytes for the %s operation", limit, op)
+}

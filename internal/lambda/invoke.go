@@ -1,0 +1,99 @@
+package lambda
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/stratus-run/stratus/internal/awsproto"
+	"github.com/stratus-run/stratus/internal/invoke"
+)
+
+// MaxSyncPayload is the largest synchronous Invoke payload Lambda accepts.
+const MaxSyncPayload = 6291456
+
+// maxClientContext bounds X-Amz-Client-Context (base64), as Lambda does.
+const maxClientContext = 3583
+
+var emptyEvent = []byte("{}")
+
+// invoke is Invoke. It is the warm invoke hot path: the function comes from the
+// in-memory cache, nothing touches the disk, and the headers are set directly.
+func (s *Service) invoke(w http.ResponseWriter, r *http.Request, p params) error {
+	h := r.Header
+	invType := h.Get("X-Amz-Invocation-Type")
+	switch invType {
+	case "", "RequestResponse", "DryRun":
+	case "Event":
+		return invalidParameter("InvocationType Event is not supported by this Stratus server yet.")
+	default:
+		return awsproto.Validation(invType, "invocationType", "Member must satisfy enum value set: [Event, RequestResponse, DryRun]")
+	}
+	logType := h.Get("X-Amz-Log-Type")
+	if logType != "" && logType != "None" && logType != "Tail" {
+		return awsproto.Validation(logType, "logType", "Member must satisfy enum value set: [Tail, None]")
+	}
+	var clientContext string
+	if cc := h.Get("X-Amz-Client-Context"); cc != "" {
+		if len(cc) > maxClientContext {
+			return awsproto.Validation(cc, "clientContext", "Member must have length less than or equal to 3583")
+		}
+		b, err := base64.StdEncoding.DecodeString(cc)
+		if err != nil || !json.Valid(b) {
+			return errClientContext
+		}
+		clientContext = string(b)
+	}
+	e, qualifier, err := s.function(r, p.function)
+	if err != nil {
+		return err
+	}
+	payload, err := io.ReadAll(io.LimitReader(r.Body, MaxSyncPayload+1))
+	if err != nil {
+		return errInvalidJSON
+	}
+	if len(payload) > MaxSyncPayload {
+		return requestTooLarge(MaxSyncPayload, "InvokeFunction")
+	}
+	if len(payload) == 0 {
+		payload = emptyEvent
+	} else if !json.Valid(payload) {
+		return &awsproto.Error{Code: "InvalidRequestContentException", Status: http.StatusBadRequest,
+			Message: "Could not parse request body into json: Could not parse payload into json: Unexpected character: was expecting a JSON value"}
+	}
+	if invType == "DryRun" {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	invokedArn := e.fn.Arn
+	if qualifier != "" {
+		invokedArn += ":" + qualifier
+	}
+	res, err := s.Engine.Invoke(r.Context(), &invoke.Request{
+		Function:      e.fn,
+		Payload:       payload,
+		InvokedArn:    invokedArn,
+		ClientContext: clientContext,
+		TraceID:       h.Get("X-Amzn-Trace-Id"),
+		LogTail:       logType == "Tail",
+	})
+	if err != nil {
+		return err
+	}
+	wh := w.Header()
+	wh["Content-Type"] = []string{"application/json"}
+	wh["Content-Length"] = []string{strconv.Itoa(len(res.Payload))}
+	wh["X-Amz-Executed-Version"] = []string{e.fn.Version}
+	wh["X-Amzn-Requestid"] = []string{res.RequestID}
+	if res.FunctionError != "" {
+		wh["X-Amz-Function-Error"] = []string{res.FunctionError}
+	}
+	if logType == "Tail" {
+		wh["X-Amz-Log-Result"] = []string{base64.StdEncoding.EncodeToString(res.LogTail)}
+	}
+	w.WriteHeader(http.StatusOK)
+	w.Write(res.Payload) //nolint:errcheck // the caller left
+	return nil
+}

@@ -1,0 +1,134 @@
+package lambda
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/stratus-run/stratus/internal/awsproto"
+)
+
+// handlerFunc is one operation; it returns an error that the route table renders.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, p params) error
+
+// params are the path labels of a route.
+type params struct {
+	function string // {FunctionName}, unescaped
+	resource string // {Resource} (an ARN), unescaped
+}
+
+// Route table, one screen:
+//
+//	POST   /2015-03-31/functions                           CreateFunction
+//	GET    /2015-03-31/functions                           ListFunctions
+//	GET    /2015-03-31/functions/{name}                    GetFunction
+//	DELETE /2015-03-31/functions/{name}                    DeleteFunction
+//	GET    /2015-03-31/functions/{name}/configuration      GetFunctionConfiguration
+//	PUT    /2015-03-31/functions/{name}/configuration      UpdateFunctionConfiguration
+//	PUT    /2015-03-31/functions/{name}/code               UpdateFunctionCode
+//	POST   /2015-03-31/functions/{name}/invocations        Invoke
+//	PUT    /2017-10-31/functions/{name}/concurrency        PutFunctionConcurrency
+//	DELETE /2017-10-31/functions/{name}/concurrency        DeleteFunctionConcurrency
+//	GET    /2019-09-30/functions/{name}/concurrency        GetFunctionConcurrency
+//	GET    /2016-08-19/account-settings                    GetAccountSettings
+//	POST   /2017-03-31/tags/{arn}                          TagResource
+//	DELETE /2017-03-31/tags/{arn}                          UntagResource
+//	GET    /2017-03-31/tags/{arn}                          ListTags
+func (s *Service) route(method, path string) (handlerFunc, params, error) {
+	var p params
+	path = strings.TrimSuffix(path, "/")
+	switch {
+	case strings.HasPrefix(path, "/2015-03-31/functions"):
+		rest := strings.TrimPrefix(path, "/2015-03-31/functions")
+		if rest == "" {
+			return pick(method, map[string]handlerFunc{"POST": s.createFunction, "GET": s.listFunctions})
+		}
+		name, sub, err := splitName(rest)
+		if err != nil {
+			return nil, p, err
+		}
+		p.function = name
+		var h handlerFunc
+		switch sub {
+		case "":
+			h, _, err = pick(method, map[string]handlerFunc{"GET": s.getFunction, "DELETE": s.deleteFunction})
+		case "configuration":
+			h, _, err = pick(method, map[string]handlerFunc{"GET": s.getFunctionConfiguration, "PUT": s.updateFunctionConfiguration})
+		case "code":
+			h, _, err = pick(method, map[string]handlerFunc{"PUT": s.updateFunctionCode})
+		case "invocations": // the invoke hot path: no map, no allocation
+			if method != http.MethodPost {
+				return nil, p, errMethodNotAllowed
+			}
+			h = s.invoke
+		default:
+			err = errUnknownOperation
+		}
+		return h, p, err
+	case strings.HasPrefix(path, "/2017-10-31/functions/"), strings.HasPrefix(path, "/2019-09-30/functions/"):
+		name, sub, err := splitName(path[len("/2017-10-31/functions"):])
+		if err != nil || sub != "concurrency" {
+			return nil, p, errUnknownOperation
+		}
+		p.function = name
+		if strings.HasPrefix(path, "/2019-09-30/") {
+			h, _, err := pick(method, map[string]handlerFunc{"GET": s.getFunctionConcurrency})
+			return h, p, err
+		}
+		h, _, err := pick(method, map[string]handlerFunc{"PUT": s.putFunctionConcurrency, "DELETE": s.deleteFunctionConcurrency})
+		return h, p, err
+	case path == "/2016-08-19/account-settings":
+		return pick(method, map[string]handlerFunc{"GET": s.getAccountSettings})
+	case strings.HasPrefix(path, "/2017-03-31/tags/"):
+		res, err := url.PathUnescape(path[len("/2017-03-31/tags/"):])
+		if err != nil || res == "" {
+			return nil, p, errUnknownOperation
+		}
+		p.resource = res
+		h, _, err := pick(method, map[string]handlerFunc{"POST": s.tagResource, "DELETE": s.untagResource, "GET": s.listTags})
+		return h, p, err
+	}
+	return nil, p, errUnknownOperation
+}
+
+func pick(method string, m map[string]handlerFunc) (handlerFunc, params, error) {
+	if h, ok := m[method]; ok {
+		return h, params{}, nil
+	}
+	return nil, params{}, errMethodNotAllowed
+}
+
+// splitName splits "/{name}[/{sub}]" with {name} unescaped (it may be an ARN with
+// escaped colons).
+func splitName(rest string) (name, sub string, err error) {
+	rest = strings.TrimPrefix(rest, "/")
+	raw, sub, _ := strings.Cut(rest, "/")
+	name, err = url.PathUnescape(raw)
+	if err != nil || name == "" || strings.Contains(sub, "/") {
+		return "", "", errUnknownOperation
+	}
+	return name, sub, nil
+}
+
+// ServeHTTP answers one Lambda API request.
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.EscapedPath()
+	h, p, err := s.route(r.Method, path)
+	if err == nil {
+		err = h(w, r, p)
+	}
+	if err != nil {
+		awsproto.WriteRESTJSONError(w, err)
+	}
+}
+
+// Handles reports whether the request belongs to the Lambda API.
+func (s *Service) Handles(r *http.Request, signingName string) bool {
+	if signingName != "" && signingName != "lambda" {
+		return false
+	}
+	path := r.URL.Path
+	return strings.HasPrefix(path, "/2015-03-31/") || strings.HasPrefix(path, "/2017-10-31/") ||
+		strings.HasPrefix(path, "/2019-09-30/") || strings.HasPrefix(path, "/2016-08-19/") ||
+		strings.HasPrefix(path, "/2017-03-31/tags/")
+}

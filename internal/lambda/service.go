@@ -1,0 +1,247 @@
+// Package lambda serves the Lambda API (REST-JSON under /2015-03-31/ and its dated
+// siblings): functions, their code and configuration, concurrency, tags and Invoke.
+// It keeps functions in the state store, caches them in memory (fresh through a
+// store watch) and hands invocations to the invoke engine.
+package lambda
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/stratus-run/stratus/internal/blob"
+	"github.com/stratus-run/stratus/internal/codezip"
+	"github.com/stratus-run/stratus/internal/invoke"
+	"github.com/stratus-run/stratus/internal/store"
+)
+
+// Service is the Lambda API. Set the exported fields, then Open.
+type Service struct {
+	Store  *store.Store
+	Blobs  *blob.Store
+	Engine *invoke.Engine
+	// CodeDir is where code packages are unpacked, one directory per code digest.
+	CodeDir string
+	// Account is the account id in ARNs (default 000000000000).
+	Account string
+	// URLKey signs GetFunction's Code.Location download URLs.
+	URLKey []byte
+
+	functions *store.Table[record]
+
+	mu      sync.RWMutex
+	cache   map[string]*entry // key(region, name) → entry; deleted keys keep a tombstone
+	unpack  sync.Mutex        // serialises unpacking of one code digest at a time
+	watchCx context.CancelFunc
+}
+
+// entry is a cached function: its record, the store revision it came from and the
+// engine's snapshot of it.
+type entry struct {
+	rec     record
+	rev     uint64
+	deleted bool
+	fn      *invoke.Function
+}
+
+// Open binds the functions bucket and fills the cache from it.
+func (s *Service) Open(ctx context.Context) error {
+	if s.Account == "" {
+		s.Account = "000000000000"
+	}
+	if len(s.URLKey) == 0 {
+		return errors.New("lambda: URLKey is required")
+	}
+	t, err := store.OpenTable[record](ctx, s.Store, "lambda_functions", 1)
+	if err != nil {
+		return err
+	}
+	s.functions = t
+	s.cache = map[string]*entry{}
+	if err := os.MkdirAll(s.CodeDir, 0o755); err != nil {
+		return fmt.Errorf("lambda: code dir: %w", err)
+	}
+	wctx, cancel := context.WithCancel(context.Background())
+	s.watchCx = cancel
+	ready := make(chan struct{})
+	var once sync.Once
+	err = t.Watch(wctx, func(c store.Change[record], ok bool) {
+		if !ok {
+			once.Do(func() { close(ready) })
+			return
+		}
+		if c.Deleted {
+			s.forget(c.Key, c.Revision)
+			return
+		}
+		s.remember(c.Value, c.Revision)
+	})
+	if err != nil {
+		cancel()
+		return err
+	}
+	select {
+	case <-ready:
+	case <-ctx.Done():
+		cancel()
+		return ctx.Err()
+	}
+	s.updateReservedTotal()
+	return nil
+}
+
+// Close stops the cache's watch.
+func (s *Service) Close(ctx context.Context) error {
+	if s.watchCx != nil {
+		s.watchCx()
+	}
+	return nil
+}
+
+func key(region, name string) string { return region + "/" + name }
+
+// lookup returns the cached function, or nil.
+func (s *Service) lookup(region, name string) *entry {
+	s.mu.RLock()
+	e := s.cache[key(region, name)]
+	s.mu.RUnlock()
+	if e == nil || e.deleted {
+		return nil
+	}
+	return e
+}
+
+// remember caches rec at revision rev unless the cache already holds a newer one.
+func (s *Service) remember(rec record, rev uint64) *entry {
+	k := key(rec.Region, rec.Name)
+	s.mu.Lock()
+	old := s.cache[k]
+	if old != nil && old.rev >= rev {
+		s.mu.Unlock()
+		return old
+	}
+	e := &entry{rec: rec, rev: rev}
+	gen := rev
+	// Generation changes only with code or configuration (RevisionId), so setting
+	// concurrency or tags keeps the warm environments.
+	if old != nil && !old.deleted && old.rec.RevisionID == rec.RevisionID && old.fn != nil {
+		gen = old.fn.Generation
+	}
+	e.fn = s.snapshot(&rec, gen)
+	s.cache[k] = e
+	s.mu.Unlock()
+	if old == nil || old.deleted || !sameReserved(old.rec.Reserved, rec.Reserved) {
+		s.updateReservedTotal()
+	}
+	return e
+}
+
+// forget records a deletion at revision rev and drops the function's environments.
+func (s *Service) forget(k string, rev uint64) {
+	s.mu.Lock()
+	old := s.cache[k]
+	if old != nil && old.rev >= rev {
+		s.mu.Unlock()
+		return
+	}
+	s.cache[k] = &entry{rev: rev, deleted: true}
+	s.mu.Unlock()
+	if old != nil && !old.deleted {
+		s.Engine.Forget(context.Background(), old.fn.Key)
+		s.updateReservedTotal()
+	}
+}
+
+func sameReserved(a, b *int) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+// reservedTotal sums the reserved concurrency of every function, all regions.
+func (s *Service) reservedTotal() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	n := 0
+	for _, e := range s.cache {
+		if !e.deleted && e.rec.Reserved != nil {
+			n += *e.rec.Reserved
+		}
+	}
+	return n
+}
+
+func (s *Service) updateReservedTotal() { s.Engine.SetReservedTotal(s.reservedTotal()) }
+
+// snapshot builds the engine's view of rec.
+func (s *Service) snapshot(rec *record, gen uint64) *invoke.Function {
+	reserved := -1
+	if rec.Reserved != nil {
+		reserved = *rec.Reserved
+	}
+	env := rec.Env
+	if env == nil {
+		env = map[string]string{}
+	}
+	return &invoke.Function{
+		Key:        key(rec.Region, rec.Name) + "/$LATEST",
+		Generation: gen,
+		Name:       rec.Name,
+		Region:     rec.Region,
+		Arn:        s.arn(rec.Region, rec.Name),
+		Version:    "$LATEST",
+		Runtime:    rec.Runtime,
+		Handler:    rec.Handler,
+		CodeDir:    s.codePath(rec.CodeDigest),
+		MemoryMB:   rec.MemorySize,
+		Timeout:    time.Duration(rec.Timeout) * time.Second,
+		Env:        env,
+		Reserved:   reserved,
+	}
+}
+
+func (s *Service) codePath(digest string) string { return filepath.Join(s.CodeDir, digest) }
+
+// ensureCode makes sure the code package with this digest is unpacked, once per
+// digest (functions sharing a package share the directory). After a restart the
+// directory is normally still there; if not, it is unpacked again from the blob.
+func (s *Service) ensureCode(digest string, zip []byte) error {
+	dir := s.codePath(digest)
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	s.unpack.Lock()
+	defer s.unpack.Unlock()
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	if zip == nil {
+		f, err := s.Blobs.Open(digest)
+		if err != nil {
+			return fmt.Errorf("lambda: code %s: %w", digest, err)
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		zip = make([]byte, st.Size())
+		if _, err := f.ReadAt(zip, 0); err != nil {
+			return err
+		}
+	}
+	return codezip.Unpack(zip, dir, codezip.Limits{})
+}
+
+// runtimeVersionHash is a stable identifier for a runtime's build.
+func runtimeVersionHash(runtime string) string {
+	h := sha256.Sum256([]byte("stratus-runtime:" + runtime))
+	return hex.EncodeToString(h[:])
+}
