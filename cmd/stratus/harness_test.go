@@ -16,6 +16,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	// testdata/fn builds against aws-lambda-go; go mod tidy does not look into
+	// testdata, so these keep the module required.
+	_ "github.com/aws/aws-lambda-go/lambda"
+	_ "github.com/aws/aws-lambda-go/lambdacontext"
 )
 
 // testServer is a real Stratus server on a free loopback port.
