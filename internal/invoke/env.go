@@ -34,13 +34,13 @@ type env struct {
 	id     string
 	stream string // log stream name
 
-	inst  sandbox.Instance
 	rapi  *runtimeapi.Server
 	logs  *logPipe
 	wake  chan struct{} // cap 1: a call was queued
 	deadC chan struct{} // closed when dead
 
 	mu           sync.Mutex
+	inst         sandbox.Instance // nil until the sandbox started the runtime
 	inited       bool
 	dead         bool
 	started      time.Time
@@ -125,11 +125,17 @@ func (e *Engine) startEnv(p *pool, c *call) {
 		ev.failStart(c, "Runtime.InvalidEntrypoint", fmt.Sprintf("RequestId: %s Error: %v", c.id, err))
 		return
 	}
-	ev.inst = inst
 	go ev.logs.run()
 	ev.mu.Lock()
-	ev.initTimer = time.AfterFunc(e.InitTimeout+fn.Timeout, ev.initTimedOut)
+	ev.inst = inst
+	stopped := ev.dead // stopped (drain, shutdown) while the runtime was starting
+	if !stopped {
+		ev.initTimer = time.AfterFunc(e.InitTimeout+fn.Timeout, ev.initTimedOut)
+	}
 	ev.mu.Unlock()
+	if stopped {
+		inst.Stop(context.Background()) //nolint:errcheck
+	}
 	go ev.watch()
 }
 
@@ -355,7 +361,7 @@ func (ev *env) initTimedOut() {
 // current call fails with Runtime.ExitError; a call queued on a warm environment the
 // runtime never pulled is run elsewhere, since the function never saw it.
 func (ev *env) watch() {
-	err := ev.inst.Wait()
+	err := ev.instance().Wait()
 	ev.mu.Lock()
 	wasDead := ev.dead
 	cur, queued, inited := ev.cur, ev.queued, ev.inited
@@ -408,11 +414,17 @@ func (ev *env) markDeadLocked() {
 // kill stops the runtime's whole process tree and removes the environment.
 func (ev *env) kill() {
 	ev.pool.remove(ev)
-	if ev.inst != nil {
+	if inst := ev.instance(); inst != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		ev.inst.Stop(ctx) //nolint:errcheck // the process group is SIGKILLed; Stop only waits
+		inst.Stop(ctx) //nolint:errcheck // the process group is SIGKILLed; Stop only waits
 		cancel()
 	}
+}
+
+func (ev *env) instance() sandbox.Instance {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	return ev.inst
 }
 
 // stop ends an environment that is not running a call (drain, reap, shutdown).
@@ -420,8 +432,8 @@ func (ev *env) stop(ctx context.Context) {
 	ev.mu.Lock()
 	ev.markDeadLocked()
 	ev.mu.Unlock()
-	if ev.inst != nil {
-		ev.inst.Stop(ctx) //nolint:errcheck
+	if inst := ev.instance(); inst != nil {
+		inst.Stop(ctx) //nolint:errcheck
 	}
 	if ev.rapi != nil {
 		ev.rapi.Close()
@@ -445,8 +457,8 @@ func (ev *env) finish(c *call, r *Result, status, errType string) {
 	}
 	ev.mu.Unlock()
 	var maxMem int64
-	if ev.inst != nil {
-		if st, err := ev.inst.Stats(); err == nil {
+	if inst := ev.instance(); inst != nil {
+		if st, err := inst.Stats(); err == nil {
 			maxMem = st.MaxMemoryBytes
 		}
 	}
