@@ -59,7 +59,9 @@ func TestStrictAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var list struct{ Functions []struct{ FunctionName string } }
+	var list struct {
+		Functions []struct{ FunctionName string }
+	}
 	json.NewDecoder(resp.Body).Decode(&list) //nolint:errcheck
 	resp.Body.Close()
 	if resp.StatusCode != 200 || len(list.Functions) != 1 {

@@ -69,7 +69,9 @@ func (in *goInstance) Stop(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
-func (in *goInstance) Stats() (sandbox.Stats, error) { return sandbox.Stats{MaxMemoryBytes: 1 << 20}, nil }
+func (in *goInstance) Stats() (sandbox.Stats, error) {
+	return sandbox.Stats{MaxMemoryBytes: 1 << 20}, nil
+}
 
 // rt is a minimal runtime client for tests.
 type rt struct {
