@@ -696,3 +696,36 @@ func TestRestartKeepsFunctions(t *testing.T) {
 		t.Errorf("invoke after restart: %s", out.Payload)
 	}
 }
+
+// TestShutdownStopsEnvironments checks that stopping the server (as SIGTERM does)
+// stops every execution environment's process.
+func TestShutdownStopsEnvironments(t *testing.T) {
+	ts := startServer(t, "")
+	c := ts.lambdaClient()
+	createFn(t, c, "stopme", "pid")
+	var pids []int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i := 0; i < 3; i++ { // three concurrent invocations: three environments
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			createdPid := invokeFn(t, c, "stopme", `{}`)
+			var pid int
+			json.Unmarshal(createdPid.Payload, &pid) //nolint:errcheck
+			mu.Lock()
+			pids = append(pids, pid)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	ts.Stop(t)
+	for _, pid := range pids {
+		if pid <= 0 {
+			t.Fatalf("bad pid %d", pid)
+		}
+		if processAlive(pid) {
+			t.Errorf("environment process %d still runs after shutdown", pid)
+		}
+	}
+}
