@@ -22,14 +22,16 @@ func (s *Service) function(r *http.Request, ref string) (*entry, string, error) 
 	if err != nil {
 		return nil, "", err
 	}
-	if q := r.URL.Query().Get("Qualifier"); q != "" {
-		if len(q) > 128 || !reQualifier.MatchString(q) {
-			return nil, "", awsproto.Validation(q, "qualifier", "Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)")
+	if r.URL.RawQuery != "" { // invokes rarely carry a query; skip parsing when none
+		if q := r.URL.Query().Get("Qualifier"); q != "" {
+			if len(q) > 128 || !reQualifier.MatchString(q) {
+				return nil, "", awsproto.Validation(q, "qualifier", "Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)")
+			}
+			if qualifier != "" && qualifier != q {
+				return nil, "", invalidParameter("The derived qualifier from the function name does not match the specified qualifier.")
+			}
+			qualifier = q
 		}
-		if qualifier != "" && qualifier != q {
-			return nil, "", invalidParameter("The derived qualifier from the function name does not match the specified qualifier.")
-		}
-		qualifier = q
 	}
 	e := s.lookup(region, name)
 	if e == nil {

@@ -16,17 +16,28 @@ import (
 var (
 	reFunctionName = regexp.MustCompile(`^[a-zA-Z0-9-_]+$`)
 	// reFunctionRef is the model's pattern for a FunctionName parameter: a name,
-	// partial ARN or ARN, optionally qualified.
-	reFunctionRef = regexp.MustCompile(`^(arn:(aws[a-zA-Z-]*)?:lambda:)?(([a-z]{2}(-gov)?-[a-z]+-\d{1}):)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?$`)
+	// partial ARN or ARN, optionally qualified. Its groups are refRegion,
+	// refAccount, refName and refQualifier.
+	reFunctionRef = regexp.MustCompile(`^(?:arn:(?:aws[a-zA-Z-]*)?:lambda:)?(?:([a-z]{2}(?:(?:-gov)|(?:-iso(?:b?)))?-[a-z]+-\d{1}):)?(?:(\d{12}):)?(?:function:)?([a-zA-Z0-9-_\.]+)(?::(\$LATEST|[a-zA-Z0-9-_]+))?$`)
 	reRole        = regexp.MustCompile(`^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$`)
 	reHandler     = regexp.MustCompile(`^[^\s]+$`)
 	reEnvKey      = regexp.MustCompile(`^[a-zA-Z]([a-zA-Z0-9_])+$`)
 	reQualifier   = regexp.MustCompile(`^(|[a-zA-Z0-9$_-]+)$`)
 )
 
+// Submatch indexes of reFunctionRef.
 const (
-	patternFunctionRef = `Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?`
-	patternRole        = `Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`
+	refRegion = 1 + iota
+	refAccount
+	refName
+	refQualifier
+)
+
+const (
+	patternFunctionRef = `Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?`
+	// patternCreateFunctionRef is CreateFunction's, which allows no dot in the name.
+	patternCreateFunctionRef = `Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?`
+	patternRole              = `Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`
 )
 
 // runtimes is the Runtime enum of the service model; supported marks the ones this
@@ -49,6 +60,16 @@ var (
 		"ruby2.5": "ruby3.3", "ruby2.7": "ruby3.3", "provided": "provided.al2023",
 	}
 	supportedRuntimes = map[string]bool{"provided.al2": true, "provided.al2023": true}
+	// liveRuntimes are the enum's runtimes that are not deprecated.
+	liveRuntimes = func() []string {
+		var out []string
+		for _, r := range runtimeEnum {
+			if _, old := deprecatedRuntimes[r]; !old {
+				out = append(out, r)
+			}
+		}
+		return out
+	}()
 )
 
 // reservedEnv are the environment variables Lambda sets itself; a function may not.
@@ -77,7 +98,7 @@ func decodeBody(r *http.Request, limit int, op string, v any) error {
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
+		if errors.As(err, &te) && te.Field != "" {
 			return &awsproto.Error{Code: "InvalidRequestContentException", Status: http.StatusBadRequest,
 				Message: "Could not parse request body into json: Could not parse payload into json: Unexpected value for field " + te.Field}
 		}
@@ -92,15 +113,18 @@ func (s *Service) parseFunctionRef(ref, region, field string, maxLen int) (name,
 	if len(ref) > maxLen {
 		return "", "", awsproto.Validation(ref, field, "Member must have length less than or equal to "+itoa(maxLen))
 	}
+	if plainName(ref) { // the common case, on the invoke hot path: no regexp
+		return ref, "", nil
+	}
 	m := reFunctionRef.FindStringSubmatch(ref)
 	if m == nil {
 		return "", "", awsproto.Validation(ref, field, patternFunctionRef)
 	}
-	name, qualifier = m[8], m[10]
-	if m[4] != "" && m[4] != region {
-		return "", "", invalidParameter("Functions from '" + m[4] + "' are not reachable in this region ('" + region + "')")
+	name, qualifier = m[refName], m[refQualifier]
+	if m[refRegion] != "" && m[refRegion] != region {
+		return "", "", regionUnreachable(m[refRegion], region)
 	}
-	if acct := strings.TrimSuffix(m[6], ":"); acct != "" && acct != s.Account {
+	if acct := m[refAccount]; acct != "" && acct != s.Account {
 		return "", "", &awsproto.Error{Code: "AccessDeniedException", Status: http.StatusForbidden,
 			Message: "User is not authorized to access a function of account " + acct}
 	}
@@ -110,6 +134,20 @@ func (s *Service) parseFunctionRef(ref, region, field string, maxLen int) (name,
 		return "", "", awsproto.Validation(ref, field, patternFunctionRef)
 	}
 	return name, qualifier, nil
+}
+
+// plainName reports whether ref is a bare function name: 1–64 of [a-zA-Z0-9-_].
+func plainName(ref string) bool {
+	if len(ref) == 0 || len(ref) > 64 {
+		return false
+	}
+	for i := 0; i < len(ref); i++ {
+		c := ref[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // createInput is CreateFunctionRequest (the fields this server acts on; unknown
@@ -175,7 +213,9 @@ func validateConfig(c configFields) error {
 	}
 	if c.Runtime != nil {
 		if !contains(runtimeEnum, *c.Runtime) {
-			return awsproto.Validation(*c.Runtime, "runtime", "Member must satisfy enum value set: ["+strings.Join(runtimeEnum, ", ")+"] or be a valid ARN")
+			// Lambda checks this itself (not the model): InvalidParameterValueException,
+			// the value unquoted, and the list of runtimes it still takes.
+			return invalidParameter("Value " + *c.Runtime + " at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [" + strings.Join(liveRuntimes, ", ") + "] or be a valid ARN")
 		}
 		if next, ok := deprecatedRuntimes[*c.Runtime]; ok {
 			return invalidParameter("The runtime parameter of " + *c.Runtime + " is no longer supported for creating or updating AWS Lambda functions. We recommend you use the new runtime (" + next + ") while creating or updating functions.")
@@ -261,7 +301,7 @@ func validateArchitectures(a []string) (string, error) {
 		return "", awsproto.Validation("["+strings.Join(a, ", ")+"]", "architectures", "Member must have length less than or equal to 1")
 	}
 	if a[0] != "x86_64" && a[0] != "arm64" {
-		return "", awsproto.Validation("["+a[0]+"]", "architectures", "Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]")
+		return "", awsproto.Validation("["+a[0]+"]", "architectures", "Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]")
 	}
 	return a[0], nil
 }
