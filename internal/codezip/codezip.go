@@ -13,8 +13,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 )
 
@@ -22,22 +24,25 @@ import (
 // archive's content wraps exactly one of them, with detail; errors of the
 // destination file system wrap none.
 var (
-	// ErrNotZip: not a zip, or corrupt (bad structure, checksum, truncated
-	// data, encrypted entries, compression other than store and deflate). AWS
-	// answers "Could not unzip uploaded file. Please check your file, then try
-	// to upload again."
+	// ErrNotZip means the bytes are not a zip, or a corrupt one: bad
+	// structure, checksum or length, encrypted entries, or compression other
+	// than store and deflate. AWS answers "Could not unzip uploaded file.
+	// Please check your file, then try to upload again."
 	ErrNotZip = errors.New("codezip: not a valid zip file")
 
-	// ErrTooLarge: the entries' total declared size is over
+	// ErrTooLarge means the entries' total declared size is over
 	// Limits.MaxUnzipped, or the archive has more than Limits.MaxEntries
 	// entries. AWS answers "Unzipped size must be smaller than 262144000 bytes".
 	ErrTooLarge = errors.New("codezip: archive too large")
 
-	// ErrUnsafe: an entry that could write outside the destination, or is not
-	// a plain file, directory or symlink.
+	// ErrUnsafe means an entry could write outside the destination or
+	// through a symlink (an absolute or escaping name or symlink target, a
+	// path below a symlink, a symlink loop), or cannot be written as the
+	// archive says: a device, fifo or socket, two entries of different types
+	// at one path, a name Linux cannot hold.
 	ErrUnsafe = errors.New("codezip: unsafe entry")
 
-	// ErrBomb: an entry inflates past its declared size, or declares a
+	// ErrBomb means an entry inflates past its declared size, or declares a
 	// compression ratio over Limits.MaxRatio.
 	ErrBomb = errors.New("codezip: zip bomb")
 )
@@ -101,6 +106,8 @@ func Inspect(b []byte, lim Limits) (unzipped int64, err error) {
 //
 // Unpack writes into a temporary sibling of dir and renames it to dir at the
 // end, so dir never holds a partial tree; on failure it removes what it wrote.
+// A crash leaves the sibling (".<base of dir>.unpack-*") for the caller to
+// remove.
 // It does not fsync: after a power loss dir may hold truncated files, so treat
 // unpacked trees as a cache that can be rebuilt from the archive.
 //
@@ -113,6 +120,7 @@ func Unpack(b []byte, dir string, lim Limits) (err error) {
 	if err != nil {
 		return err
 	}
+	dir = filepath.Clean(dir) // "out/" would make "out" its own parent
 	if err := checkDest(dir); err != nil {
 		return err
 	}
@@ -166,48 +174,75 @@ func checkDest(dir string) error {
 }
 
 // extract writes the plan into dir, a fresh directory only this process can
-// write to. Directories come first, then files, then symlinks, so no write
-// ever goes through a symlink: the plan has refused any entry below a
-// symlink, O_EXCL refuses an existing final component, and os.Root refuses
-// any path resolving outside dir should all that fail.
+// write to.
 func (p *plan) extract(dir string) error {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return fmt.Errorf("codezip: %w", err)
 	}
 	defer root.Close()
-
-	for _, name := range p.dirs() {
-		if err := root.Mkdir(name, 0o755); err != nil {
-			return fmt.Errorf("codezip: %w", err)
-		}
-		// Mkdir's mode is masked by the umask; Chmod's is not.
-		if err := root.Chmod(name, 0o755); err != nil {
-			return fmt.Errorf("codezip: %w", err)
-		}
-	}
 	for _, e := range p.files {
 		if !e.wins {
-			// Checked anyway so that Unpack fails whenever Inspect does.
+			// Checked although never written, so that Unpack fails whenever
+			// Inspect does.
 			if _, err := copyEntry(io.Discard, e.f); err != nil {
 				return err
 			}
-			continue
-		}
-		if err := writeFile(root, e); err != nil {
-			return err
 		}
 	}
-	for _, e := range p.links {
-		if err := root.Symlink(e.target, e.name); err != nil {
+	return extractDir(root, p.root)
+}
+
+// extractDir writes the children of n into d. Every call it makes names one
+// component relative to a directory it holds open, so no path is ever
+// resolved through what is on disk: a symlink, even one planted by another
+// process, is never followed, and the work stays linear in the number of
+// entries however deep the tree (walking each path from the top would be
+// quadratic in its depth). It holds one descriptor per level of depth, at
+// most maxPath/2. Symlinks come last in each directory, after everything
+// else there exists.
+func extractDir(d *os.Root, n *node) error {
+	var links []string
+	for _, name := range slices.Sorted(maps.Keys(n.children)) {
+		c := n.children[name]
+		switch c.kind {
+		case kindFile:
+			if err := writeFile(d, name, c.entry); err != nil {
+				return err
+			}
+		case kindSymlink:
+			links = append(links, name)
+		case kindDir:
+			if err := d.Mkdir(name, 0o755); err != nil {
+				return fmt.Errorf("codezip: %w", err)
+			}
+			// Mkdir's mode is masked by the umask; Chmod's is not.
+			if err := d.Chmod(name, 0o755); err != nil {
+				return fmt.Errorf("codezip: %w", err)
+			}
+			sub, err := d.OpenRoot(name)
+			if err != nil {
+				return fmt.Errorf("codezip: %w", err)
+			}
+			err = extractDir(sub, c)
+			sub.Close()
+			if err != nil {
+				return err
+			}
+		}
+	}
+	for _, name := range links {
+		if err := d.Symlink(n.children[name].entry.target, name); err != nil {
 			return fmt.Errorf("codezip: %w", err)
 		}
 	}
 	return nil
 }
 
-func writeFile(root *os.Root, e *entry) error {
-	f, err := root.OpenFile(e.name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+// writeFile writes e as name in d. O_EXCL makes sure name is a new file, not
+// something already there.
+func writeFile(d *os.Root, name string, e *entry) error {
+	f, err := d.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("codezip: %w", err)
 	}
@@ -226,9 +261,9 @@ func writeFile(root *os.Root, e *entry) error {
 		return err
 	}
 	// Runtimes compare source and cache times (Python's .pyc), so keep the
-	// archive's. No symlink exists yet for Chtimes to follow.
+	// archive's.
 	if mt := e.f.Modified; !mt.IsZero() {
-		if err := root.Chtimes(e.name, mt, mt); err != nil {
+		if err := d.Chtimes(name, mt, mt); err != nil {
 			return fmt.Errorf("codezip: %w", err)
 		}
 	}

@@ -434,6 +434,12 @@ func TestUnpackDestination(t *testing.T) {
 	}
 	wantDir(t, empty)
 
+	slash := filepath.Join(parent, "slash") + "/"
+	if err := codezip.Unpack(b, slash, codezip.Limits{}); err != nil {
+		t.Errorf("into %q: %v", slash, err)
+	}
+	wantFile(t, filepath.Join(slash, "a"), "x", 0o644)
+
 	full := filepath.Join(parent, "full")
 	os.Mkdir(full, 0o755)
 	os.WriteFile(filepath.Join(full, "keep"), []byte("k"), 0o644)
@@ -457,7 +463,7 @@ func TestUnpackDestination(t *testing.T) {
 	}
 
 	got := readDirNames(t, parent)
-	want := []string{"empty", "full", "link", "regular"}
+	want := []string{"empty", "full", "link", "regular", "slash"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("parent holds %v, want %v", got, want)
 	}
@@ -528,4 +534,15 @@ func TestUnpackZipTool(t *testing.T) {
 	if _, err := unpack(t, b, codezip.Limits{}); !errors.Is(err, codezip.ErrUnsafe) {
 		t.Errorf("zip -y with a link to /etc/passwd: Unpack = %v, want ErrUnsafe", err)
 	}
+}
+
+// TestUnpackDeepTree unpacks a path near Linux's PATH_MAX, 2000 directories
+// deep; walking every path from the top would take quadratic time.
+func TestUnpackDeepTree(t *testing.T) {
+	name := strings.Repeat("x/", 2000) + "f"
+	d := mustUnpack(t, makeZip(t, file(name, "deep")))
+	if len(d)+1+len(name) > 4095 {
+		t.Skipf("temp dir %s too long to read the file back by path", d)
+	}
+	wantFile(t, filepath.Join(d, name), "deep", 0o644)
 }

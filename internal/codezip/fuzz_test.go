@@ -1,9 +1,6 @@
 package codezip_test
 
 import (
-	"fmt"
-	"runtime"
-	"time"
 	"errors"
 	"io/fs"
 	"os"
@@ -51,13 +48,6 @@ func FuzzUnpack(f *testing.F) {
 
 	lim := codezip.Limits{MaxUnzipped: 1 << 20, MaxEntries: 64, MaxRatio: 1000}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		tm := time.AfterFunc(2*time.Second, func() {
-			buf := make([]byte, 1<<20)
-			n := runtime.Stack(buf, true)
-			os.WriteFile(fmt.Sprintf("/tmp/slow-%d.stack", time.Now().UnixNano()), buf[:n], 0o644)
-			os.WriteFile(fmt.Sprintf("/tmp/slow-%d.zip", time.Now().UnixNano()), b, 0o644)
-		})
-		defer tm.Stop()
 		parent := t.TempDir()
 		dest := filepath.Join(parent, "task")
 		size, ierr := codezip.Inspect(b, lim)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -279,6 +278,7 @@ func (p *plan) resolve(e *entry, steps *int) error {
 	// path the archive does not create.
 	stack := []*node{p.root}
 	comps := strings.Split(e.name, "/")
+	*steps += len(comps)
 	for _, c := range comps[:len(comps)-1] {
 		stack = append(stack, stack[len(stack)-1].children[c])
 	}
@@ -322,24 +322,4 @@ func (p *plan) resolve(e *entry, steps *int) error {
 		stack = append(stack, next)
 	}
 	return nil
-}
-
-// dirs returns every directory of the tree, explicit or implied by a deeper
-// entry, each after its parent.
-func (p *plan) dirs() []string {
-	var out []string
-	var walk func(prefix string, n *node)
-	walk = func(prefix string, n *node) {
-		for _, name := range slices.Sorted(maps.Keys(n.children)) {
-			child := n.children[name]
-			if child.kind != kindDir {
-				continue
-			}
-			full := prefix + name
-			out = append(out, full)
-			walk(full+"/", child)
-		}
-	}
-	walk("", p.root)
-	return out
 }
