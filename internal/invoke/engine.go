@@ -126,11 +126,7 @@ func (e *Engine) Close(ctx context.Context) error {
 	e.reaperW.Wait()
 	var wg sync.WaitGroup
 	e.functions.Range(func(_, v any) bool {
-		fs := v.(*fnState)
-		fs.mu.Lock()
-		p := fs.pool
-		fs.mu.Unlock()
-		if p != nil {
+		if p := v.(*fnState).cur.Load(); p != nil {
 			wg.Add(1)
 			go func() { defer wg.Done(); p.stopAll(ctx) }()
 		}
@@ -158,8 +154,7 @@ func (e *Engine) Forget(ctx context.Context, key string) {
 	}
 	fs := v.(*fnState)
 	fs.mu.Lock()
-	p := fs.pool
-	fs.pool = nil
+	p := fs.cur.Swap(nil)
 	fs.mu.Unlock()
 	if p != nil {
 		go p.drain(context.WithoutCancel(ctx))
@@ -253,11 +248,7 @@ func (e *Engine) reap() {
 			return
 		case now := <-t.C:
 			e.functions.Range(func(_, v any) bool {
-				fs := v.(*fnState)
-				fs.mu.Lock()
-				p := fs.pool
-				fs.mu.Unlock()
-				if p != nil {
+				if p := v.(*fnState).cur.Load(); p != nil {
 					p.reapIdle(now.Add(-e.KeepAlive))
 				}
 				return true
@@ -272,10 +263,7 @@ func (e *Engine) FunctionStats(key string) (live, idle int) {
 	if !ok {
 		return 0, 0
 	}
-	fs := v.(*fnState)
-	fs.mu.Lock()
-	p := fs.pool
-	fs.mu.Unlock()
+	p := v.(*fnState).cur.Load()
 	if p == nil {
 		return 0, 0
 	}

@@ -26,12 +26,11 @@ func (fs *fnState) poolFor(e *Engine, fn *Function) *pool {
 	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	p := fs.pool
+	p := fs.cur.Load()
 	if p != nil && p.fn.Generation >= fn.Generation {
 		return p
 	}
 	np := newPool(e, fn)
-	fs.pool = np
 	fs.cur.Store(np)
 	if p != nil {
 		go p.drain(context.Background())
