@@ -28,7 +28,7 @@ func (s *Service) putFunctionConcurrency(w http.ResponseWriter, r *http.Request,
 		return err
 	}
 	if in.ReservedConcurrentExecutions == nil {
-		return awsproto.Validation("null", "reservedConcurrentExecutions", "Member must not be null")
+		return mustNotBeNull("reservedConcurrentExecutions")
 	}
 	n := *in.ReservedConcurrentExecutions
 	if n < 0 {
@@ -39,7 +39,7 @@ func (s *Service) putFunctionConcurrency(w http.ResponseWriter, r *http.Request,
 		return err
 	}
 	if q != "" {
-		return invalidParameter("Concurrency can only be set on an unqualified function.")
+		return errUnqualifiedOnly
 	}
 	others := s.reservedTotal()
 	if e.rec.Reserved != nil {
@@ -74,7 +74,7 @@ func (s *Service) deleteFunctionConcurrency(w http.ResponseWriter, r *http.Reque
 		return err
 	}
 	if q != "" {
-		return invalidParameter("Concurrency can only be removed from an unqualified function.")
+		return errUnqualifiedOnly
 	}
 	if e.rec.Reserved != nil {
 		rec := e.rec

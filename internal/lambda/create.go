@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/stratus-run/stratus/internal/awsproto"
@@ -25,20 +26,23 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, _ param
 		return err
 	}
 	if in.FunctionName == nil {
-		return awsproto.Validation("null", "functionName", "Member must not be null")
+		return mustNotBeNull("functionName")
 	}
 	if in.Role == nil {
-		return awsproto.Validation("null", "role", "Member must not be null")
+		return mustNotBeNull("role")
 	}
 	if in.Code == nil {
-		return awsproto.Validation("null", "code", "Member must not be null")
+		return mustNotBeNull("code")
+	}
+	if err := checkCreateName(*in.FunctionName); err != nil {
+		return err
 	}
 	name, qualifier, err := s.parseFunctionRef(*in.FunctionName, region, "functionName", 140)
 	if err != nil {
 		return err
 	}
 	if qualifier != "" || !reFunctionName.MatchString(name) {
-		return awsproto.Validation(*in.FunctionName, "functionName", patternFunctionRef)
+		return awsproto.Validation(*in.FunctionName, "functionName", patternCreateFunctionRef)
 	}
 	if in.PackageType != nil && *in.PackageType != "Zip" && *in.PackageType != "Image" {
 		return awsproto.Validation(*in.PackageType, "packageType", "Member must satisfy enum value set: [Image, Zip]")
@@ -97,6 +101,23 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, _ param
 	}
 	s.remember(rec, rev)
 	awsproto.WriteJSON(w, http.StatusCreated, s.configuration(&rec, viewCreating))
+	return nil
+}
+
+// checkCreateName applies CreateFunction's own FunctionName rules, which differ
+// from the other operations': no dot in the name, and a name over 64 characters
+// is InvalidParameterValueException (with the validation sentence), as AWS answers.
+func checkCreateName(ref string) error {
+	if len(ref) > 140 {
+		return nil // parseFunctionRef reports the length
+	}
+	m := reFunctionRef.FindStringSubmatch(ref)
+	if m == nil || strings.Contains(m[refName], ".") {
+		return awsproto.Validation(ref, "functionName", patternCreateFunctionRef)
+	}
+	if len(m[refName]) > 64 {
+		return invalidParameter(awsproto.Validation(ref, "functionName", "Member must have length less than or equal to 64").Message)
+	}
 	return nil
 }
 

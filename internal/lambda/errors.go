@@ -23,6 +23,26 @@ var (
 		Message: "Client context must be a valid Base64-encoded JSON object."}
 )
 
+// Fixed messages AWS gives for qualified ARNs where only the function will do.
+var (
+	errUnqualifiedOnly = invalidParameter("This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. Please specify either a function name or an unqualified function ARN.")
+	errTagsQualified   = invalidParameter("Tags on function aliases and versions are not supported. Please specify a function ARN.")
+	errNoTags          = invalidParameter("An error occurred and the request cannot be processed.")
+)
+
+// mustNotBeNull is the ValidationException for a required member left out; AWS
+// writes the missing value as a bare null, unquoted.
+func mustNotBeNull(field string) *awsproto.Error {
+	return &awsproto.Error{Code: "ValidationException", Status: http.StatusBadRequest,
+		Message: "1 validation error detected: Value null at '" + field + "' failed to satisfy constraint: Member must not be null"}
+}
+
+// regionUnreachable is what Lambda answers for an ARN naming another region.
+func regionUnreachable(from, region string) *awsproto.Error {
+	return &awsproto.Error{Code: "ResourceNotFoundException", Status: http.StatusNotFound,
+		Message: "Functions from '" + from + "' are not reachable in this region ('" + region + "')"}
+}
+
 func invalidParameter(msg string) *awsproto.Error {
 	return &awsproto.Error{Code: "InvalidParameterValueException", Status: http.StatusBadRequest, Message: msg}
 }

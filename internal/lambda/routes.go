@@ -43,6 +43,9 @@ func (s *Service) route(method, path string) (handlerFunc, params, error) {
 		if rest == "" {
 			return pick(method, map[string]handlerFunc{"POST": s.createFunction, "GET": s.listFunctions})
 		}
+		if rest[0] != '/' { // "/2015-03-31/functionsfoo" is no route
+			return nil, p, errUnknownOperation
+		}
 		name, sub, err := splitName(rest)
 		if err != nil {
 			return nil, p, err

@@ -2,21 +2,30 @@ package lambda
 
 import (
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/stratus-run/stratus/internal/awsproto"
 )
 
+// reResourceArn is the model's pattern for a tagging API's Resource.
+var reResourceArn = regexp.MustCompile(`^` + patternResourceArn + `$`)
+
+const patternResourceArn = `arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|layer:([a-zA-Z0-9-_]+)|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})`
+
 // taggedFunction resolves a tagging API's resource ARN to a function.
 func (s *Service) taggedFunction(r *http.Request, arn string) (*entry, error) {
 	region := awsproto.Info(r.Context()).Region
 	prefix := "arn:aws:lambda:" + region + ":" + s.Account + ":function:"
-	if !strings.HasPrefix(arn, "arn:") {
-		return nil, awsproto.Validation(arn, "resource", `Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|layer:([a-zA-Z0-9-_]+)|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})`)
+	if !reResourceArn.MatchString(arn) {
+		return nil, awsproto.Validation(arn, "resource", "Member must satisfy regular expression pattern: "+patternResourceArn)
 	}
 	name, ok := strings.CutPrefix(arn, prefix)
-	if !ok || name == "" || strings.Contains(name, ":") {
+	if !ok || name == "" {
 		return nil, invalidParameter("Resource ARN is not a valid function ARN in this account and region: " + arn)
+	}
+	if strings.Contains(name, ":") {
+		return nil, errTagsQualified
 	}
 	e := s.lookup(region, name)
 	if e == nil {
@@ -36,11 +45,14 @@ func (s *Service) tagResource(w http.ResponseWriter, r *http.Request, p params) 
 		return err
 	}
 	if in.Tags == nil {
-		return awsproto.Validation("null", "tags", "Member must not be null")
+		return mustNotBeNull("tags")
 	}
 	e, err := s.taggedFunction(r, p.resource)
 	if err != nil {
 		return err
+	}
+	if len(in.Tags) == 0 {
+		return errNoTags
 	}
 	tags := cloneMap(e.rec.Tags)
 	if tags == nil {
@@ -65,7 +77,7 @@ func (s *Service) tagResource(w http.ResponseWriter, r *http.Request, p params) 
 func (s *Service) untagResource(w http.ResponseWriter, r *http.Request, p params) error {
 	keys, ok := r.URL.Query()["tagKeys"]
 	if !ok {
-		return awsproto.Validation("null", "tagKeys", "Member must not be null")
+		return mustNotBeNull("tagKeys")
 	}
 	e, err := s.taggedFunction(r, p.resource)
 	if err != nil {

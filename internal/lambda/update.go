@@ -80,7 +80,8 @@ type updateConfigInput struct {
 // updateFunctionConfiguration is UpdateFunctionConfiguration.
 func (s *Service) updateFunctionConfiguration(w http.ResponseWriter, r *http.Request, p params) error {
 	var in updateConfigInput
-	if err := decodeBody(r, 1<<20, "UpdateFunctionConfiguration", &in); err != nil {
+	// Lambda takes at most 5120 bytes here (its troubleshooting guide quotes the error).
+	if err := decodeBody(r, 5120, "UpdateFunctionConfiguration", &in); err != nil {
 		return err
 	}
 	e, q, err := s.function(r, p.function)
