@@ -50,9 +50,7 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, _ param
 	if in.PackageType != nil && *in.PackageType == "Image" {
 		return invalidParameter("PackageType Image is not supported by this Stratus server yet.")
 	}
-	cfg := configFields{Runtime: in.Runtime, Role: in.Role, Handler: in.Handler, Description: in.Description,
-		Timeout: in.Timeout, MemorySize: in.MemorySize, Environment: in.Environment, TracingConfig: in.TracingConfig,
-		EphemeralStorage: in.EphemeralStorage, Layers: in.Layers}
+	cfg := in.configFields
 	if err := validateConfig(cfg); err != nil {
 		return err
 	}

@@ -64,17 +64,8 @@ func (s *Service) updateFunctionCode(w http.ResponseWriter, r *http.Request, p p
 }
 
 type updateConfigInput struct {
-	Role             *string           `json:"Role"`
-	Handler          *string           `json:"Handler"`
-	Description      *string           `json:"Description"`
-	Timeout          *int              `json:"Timeout"`
-	MemorySize       *int              `json:"MemorySize"`
-	Environment      *environmentInput `json:"Environment"`
-	Runtime          *string           `json:"Runtime"`
-	TracingConfig    *tracingConfig    `json:"TracingConfig"`
-	RevisionID       *string           `json:"RevisionId"`
-	Layers           []string          `json:"Layers"`
-	EphemeralStorage *ephemeralStorage `json:"EphemeralStorage"`
+	configFields
+	RevisionID *string `json:"RevisionId"`
 }
 
 // updateFunctionConfiguration is UpdateFunctionConfiguration.
@@ -91,9 +82,7 @@ func (s *Service) updateFunctionConfiguration(w http.ResponseWriter, r *http.Req
 	if q != "" && q != "$LATEST" {
 		return invalidParameter("Qualifier is not supported for UpdateFunctionConfiguration.")
 	}
-	cfg := configFields{Runtime: in.Runtime, Role: in.Role, Handler: in.Handler, Description: in.Description,
-		Timeout: in.Timeout, MemorySize: in.MemorySize, Environment: in.Environment, TracingConfig: in.TracingConfig,
-		EphemeralStorage: in.EphemeralStorage, Layers: in.Layers}
+	cfg := in.configFields
 	if err := validateConfig(cfg); err != nil {
 		return err
 	}

@@ -153,30 +153,13 @@ func plainName(ref string) bool {
 // createInput is CreateFunctionRequest (the fields this server acts on; unknown
 // ones are ignored as AWS ignores them).
 type createInput struct {
-	FunctionName     *string           `json:"FunctionName"`
-	Runtime          *string           `json:"Runtime"`
-	Role             *string           `json:"Role"`
-	Handler          *string           `json:"Handler"`
-	Code             *codeInput        `json:"Code"`
-	Description      *string           `json:"Description"`
-	Timeout          *int              `json:"Timeout"`
-	MemorySize       *int              `json:"MemorySize"`
-	Publish          bool              `json:"Publish"`
-	PackageType      *string           `json:"PackageType"`
-	Environment      *environmentInput `json:"Environment"`
-	TracingConfig    *tracingConfig    `json:"TracingConfig"`
-	Tags             map[string]string `json:"Tags"`
-	Architectures    []string          `json:"Architectures"`
-	EphemeralStorage *ephemeralStorage `json:"EphemeralStorage"`
-	Layers           []string          `json:"Layers"`
-	DeadLetterConfig *json.RawMessage  `json:"DeadLetterConfig"`
-	VpcConfig        *json.RawMessage  `json:"VpcConfig"`
-	KMSKeyArn        *string           `json:"KMSKeyArn"`
-	LoggingConfig    *json.RawMessage  `json:"LoggingConfig"`
-	SnapStart        *json.RawMessage  `json:"SnapStart"`
-	ImageConfig      *json.RawMessage  `json:"ImageConfig"`
-	FileSystemConfig []json.RawMessage `json:"FileSystemConfigs"`
-	CodeSigningArn   *string           `json:"CodeSigningConfigArn"`
+	configFields
+	FunctionName  *string           `json:"FunctionName"`
+	Code          *codeInput        `json:"Code"`
+	Publish       bool              `json:"Publish"`
+	PackageType   *string           `json:"PackageType"`
+	Tags          map[string]string `json:"Tags"`
+	Architectures []string          `json:"Architectures"`
 }
 
 type codeInput struct {
@@ -194,16 +177,16 @@ type environmentInput struct {
 // configFields are the settings CreateFunction and UpdateFunctionConfiguration
 // share; nil means "not given".
 type configFields struct {
-	Runtime          *string
-	Role             *string
-	Handler          *string
-	Description      *string
-	Timeout          *int
-	MemorySize       *int
-	Environment      *environmentInput
-	TracingConfig    *tracingConfig
-	EphemeralStorage *ephemeralStorage
-	Layers           []string
+	Runtime          *string           `json:"Runtime"`
+	Role             *string           `json:"Role"`
+	Handler          *string           `json:"Handler"`
+	Description      *string           `json:"Description"`
+	Timeout          *int              `json:"Timeout"`
+	MemorySize       *int              `json:"MemorySize"`
+	Environment      *environmentInput `json:"Environment"`
+	TracingConfig    *tracingConfig    `json:"TracingConfig"`
+	EphemeralStorage *ephemeralStorage `json:"EphemeralStorage"`
+	Layers           []string          `json:"Layers"`
 }
 
 // validateConfig checks the shared settings in the order AWS reports them.
