@@ -729,3 +729,30 @@ func TestShutdownStopsEnvironments(t *testing.T) {
 		}
 	}
 }
+
+// TestKeepAliveReapsIdleEnvironments: with --keep-alive 300ms an environment idle
+// for longer is stopped, and the next invocation is a cold start in a new process.
+func TestKeepAliveReapsIdleEnvironments(t *testing.T) {
+	ts := startServer(t, "", "--keep-alive", "300ms")
+	c := ts.lambdaClient()
+	createFn(t, c, "reaped", "pid")
+	pidOf := func() int {
+		var pid int
+		json.Unmarshal(invokeFn(t, c, "reaped", `{}`).Payload, &pid) //nolint:errcheck
+		return pid
+	}
+	first := pidOf()
+	if again := pidOf(); again != first {
+		t.Fatalf("warm invoke ran in a new process (%d, then %d)", first, again)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for processAlive(first) {
+		if time.Now().After(deadline) {
+			t.Fatalf("idle environment %d not reaped", first)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if next := pidOf(); next == first {
+		t.Errorf("invoke after reaping reused pid %d", next)
+	}
+}
