@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -142,6 +143,43 @@ func tinyZip(t *testing.T, files ...string) []byte {
 	return buf.Bytes()
 }
 
+// symlinkZip returns a zip holding one symlink name → target, as `zip -y` stores it.
+func symlinkZip(t *testing.T, name, target string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	h := &zip.FileHeader{Name: name}
+	h.SetMode(os.ModeSymlink | 0o777)
+	w, err := zw.CreateHeader(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, target) //nolint:errcheck
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// zerosZip returns a zip of one file of n zero bytes: tiny compressed, huge unpacked.
+func zerosZip(t *testing.T, n int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.Create("bootstrap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zeros := make([]byte, 1<<20)
+	for i := 0; i < n>>20; i++ {
+		w.Write(zeros) //nolint:errcheck
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 // serverState is everything a bad request could have changed, as one string.
 func serverState(t *testing.T, c *lambda.Client, name string) string {
 	t.Helper()
@@ -201,6 +239,8 @@ func TestBadInput(t *testing.T) {
 	corruptZip := goodZip[:len(goodZip)-10] // end of central directory cut off
 	escapeZip := tinyZip(t, "../escape", "x")
 	absZip := tinyZip(t, "/etc/escape", "x")
+	linkZip := symlinkZip(t, "passwd", "/etc/passwd")
+	bombZip := zerosZip(t, 300<<20) // 300 MB of zeros in a few hundred KB
 	longName := strings.Repeat("a", 65)
 	longArn := badArn + strings.Repeat("a", 140-len(badArn)+1)
 	bigEnv := map[string]string{"BIG": strings.Repeat("x", 4100)}
@@ -360,6 +400,10 @@ func TestBadInput(t *testing.T) {
 			status: 400, code: "InvalidParameterValueException", msg: unzipMsg},
 		{name: "create/zip with ../", call: create(func(in *lambda.CreateFunctionInput) { in.Code.ZipFile = escapeZip }),
 			status: 400, code: "InvalidParameterValueException", msg: unzipMsg},
+		{name: "create/zip with symlink out", call: create(func(in *lambda.CreateFunctionInput) { in.Code.ZipFile = linkZip }),
+			status: 400, code: "InvalidParameterValueException", msg: unzipMsg},
+		{name: "create/zip bomb", call: create(func(in *lambda.CreateFunctionInput) { in.Code.ZipFile = bombZip }),
+			status: 400, code: "InvalidParameterValueException", msg: "Unzipped size must be smaller than 262144000 bytes"},
 		{name: "create/zip with absolute path", call: create(func(in *lambda.CreateFunctionInput) { in.Code.ZipFile = absZip }),
 			status: 400, code: "InvalidParameterValueException", msg: unzipMsg},
 		{name: "create/tag with aws: prefix", call: create(func(in *lambda.CreateFunctionInput) { in.Tags = map[string]string{"aws:x": "y"} }),
