@@ -440,40 +440,50 @@ func (ev *env) stop(ctx context.Context) {
 	}
 }
 
-// finish writes END and REPORT, gathers the log tail when asked, and hands the
-// result to the caller. status is "" for success, else "error" or "timeout" (the
-// Status field Lambda adds to REPORT).
+// finish hands the result to the caller and writes END and REPORT. With a log tail
+// asked for, the lines are written (and the tail gathered) first; otherwise the
+// caller hears back first and the lines follow, off the latency path. Either way
+// they are written before the runtime's answer is acknowledged, so before its next
+// START. status is "" for success, else "error" or "timeout" (the Status field
+// Lambda adds to REPORT).
 func (ev *env) finish(c *call, r *Result, status, errType string) {
 	end := time.Now()
-	fn := c.req.Function
-	var dur time.Duration
+	if c.req.LogTail {
+		ev.report(c, end, status, errType)
+		r.LogTail = ev.logs.endCall()
+	}
+	c.done <- outcome{r: r}
+	c.release()
+	if !c.req.LogTail {
+		ev.report(c, end, status, errType)
+	}
+}
+
+// report writes the END and REPORT lines of c, which ended at end.
+func (ev *env) report(c *call, end time.Time, status, errType string) {
+	var dur, initDur time.Duration
 	if !c.start.IsZero() {
 		dur = end.Sub(c.start)
 	}
-	var initDur time.Duration
 	ev.mu.Lock()
 	if ev.firstCall == c {
 		initDur = ev.initDur
 	}
+	inst := ev.inst
 	ev.mu.Unlock()
 	var maxMem int64
-	if inst := ev.instance(); inst != nil {
+	if inst != nil {
 		if st, err := inst.Stats(); err == nil {
 			maxMem = st.MaxMemoryBytes
 		}
 	}
 	// Lambda bills the init phase of provided.* runtimes along with the invocation.
 	billed := roundUp(dur+initDur, ev.e.BillingGranularity)
-	if c.req.LogTail && ev.logs != nil {
+	if c.req.LogTail {
 		ev.logs.drain()
 	}
 	ev.logLine("END RequestId: " + c.id)
-	ev.logLine(reportLine(c.id, dur, billed, fn.MemoryMB, maxMem, initDur, status, errType))
-	if c.req.LogTail && ev.logs != nil {
-		r.LogTail = ev.logs.endCall()
-	}
-	c.done <- outcome{r: r}
-	c.release()
+	ev.logLine(reportLine(c.id, dur, billed, c.req.Function.MemoryMB, maxMem, initDur, status, errType))
 }
 
 func functionErrorBody(fe runtimeapi.FunctionError) []byte {

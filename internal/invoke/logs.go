@@ -146,6 +146,9 @@ func (lp *logPipe) startCall(tail bool) {
 
 // endCall returns the invocation's last 4 KB of log and stops collecting.
 func (lp *logPipe) endCall() []byte {
+	if lp == nil {
+		return nil
+	}
 	lp.mu.Lock()
 	defer lp.mu.Unlock()
 	t := lp.tail
