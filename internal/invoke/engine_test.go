@@ -104,6 +104,24 @@ func (r rt) post(path, body string, hdr ...string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// echoRuntime answers every event with its payload; a payload of "slow" is
+// answered after the given delay.
+func echoRuntime(slow time.Duration) func(ctx context.Context, api string, out io.Writer) error {
+	return func(ctx context.Context, api string, out io.Writer) error {
+		r := rt{ctx, api}
+		for {
+			id, body, _, err := r.next()
+			if err != nil {
+				return nil
+			}
+			if string(body) == `"slow"` {
+				time.Sleep(slow)
+			}
+			r.post("invocation/"+id+"/response", string(body))
+		}
+	}
+}
+
 func newEngine(t *testing.T, sb sandbox.Sandbox, mods ...func(*Engine)) *Engine {
 	t.Helper()
 	e := &Engine{Sandbox: sb}
@@ -212,16 +230,7 @@ func TestRuntimeAPIProtocol(t *testing.T) {
 }
 
 func TestIdleEnvironmentsAreReaped(t *testing.T) {
-	sb := &goSandbox{runtime: func(ctx context.Context, api string, out io.Writer) error {
-		r := rt{ctx, api}
-		for {
-			id, body, _, err := r.next()
-			if err != nil {
-				return nil
-			}
-			r.post("invocation/"+id+"/response", string(body))
-		}
-	}}
+	sb := &goSandbox{runtime: echoRuntime(0)}
 	e := newEngine(t, sb, func(e *Engine) { e.KeepAlive = 50 * time.Millisecond })
 	fn := testFunction(t, "reap")
 	if _, err := e.Invoke(context.Background(), &Request{Function: fn, Payload: []byte(`1`)}); err != nil {
@@ -249,19 +258,7 @@ func TestIdleEnvironmentsAreReaped(t *testing.T) {
 }
 
 func TestNewGenerationDrainsOldEnvironments(t *testing.T) {
-	sb := &goSandbox{runtime: func(ctx context.Context, api string, out io.Writer) error {
-		r := rt{ctx, api}
-		for {
-			id, body, _, err := r.next()
-			if err != nil {
-				return nil
-			}
-			if string(body) == `"slow"` {
-				time.Sleep(300 * time.Millisecond)
-			}
-			r.post("invocation/"+id+"/response", string(body))
-		}
-	}}
+	sb := &goSandbox{runtime: echoRuntime(300 * time.Millisecond)}
 	e := newEngine(t, sb)
 	fn := testFunction(t, "gen")
 	done := make(chan *Result)
