@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -92,6 +93,7 @@ type Main struct {
 	AccountConcurrency int
 	KeepAlive          time.Duration
 	FunctionLogs       string
+	CPUProfile         string
 
 	// Ready, if set, is called with the endpoint URL once the server answers.
 	Ready func(url string)
@@ -110,6 +112,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.IntVar(&m.AccountConcurrency, "account-concurrency", 1000, "account concurrent executions limit")
 	fs.DurationVar(&m.KeepAlive, "keep-alive", 10*time.Minute, "how long idle execution environments stay warm")
 	fs.StringVar(&m.FunctionLogs, "function-logs", "none", "also write function logs to: none or stderr")
+	fs.StringVar(&m.CPUProfile, "cpu-profile", "", "write a CPU profile of the server to this file until it stops")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -137,6 +140,17 @@ func (m *Main) Run(ctx context.Context) error {
 	logger := slog.New(slog.NewTextHandler(m.Stderr, nil))
 	if err := os.MkdirAll(m.DataDir, 0o755); err != nil {
 		return err
+	}
+	if m.CPUProfile != "" {
+		f, err := os.Create(m.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	var sb sandbox.Sandbox
 	switch m.SandboxKind {
