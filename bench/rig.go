@@ -31,6 +31,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/stratus-run/stratus/internal/testfn"
 )
 
 // EchoFunction is the warm function every Rig creates.
@@ -41,7 +43,7 @@ const role = "arn:aws:iam::000000000000:role/bench"
 // Options configure Open. The zero value builds everything from the module the
 // working directory is in and sends 100-byte payloads.
 type Options struct {
-	// Root is the module root; empty means ModuleRoot().
+	// Root is the module root; empty means testfn.ModuleRoot().
 	Root string
 	// Stratus is a prebuilt stratus binary; empty means `go build ./cmd/stratus`.
 	Stratus string
@@ -83,7 +85,7 @@ func Open(ctx context.Context, o Options) (_ *Rig, err error) {
 		return nil, err
 	}
 	if o.Root == "" {
-		if o.Root, err = ModuleRoot(); err != nil {
+		if o.Root, err = testfn.ModuleRoot(); err != nil {
 			return nil, err
 		}
 	}
@@ -100,15 +102,15 @@ func Open(ctx context.Context, o Options) (_ *Rig, err error) {
 	stratus := o.Stratus
 	if stratus == "" {
 		stratus = filepath.Join(dir, "stratus")
-		if err := GoBuild(o.Root, "./cmd/stratus", stratus); err != nil {
+		if err := testfn.GoBuild(o.Root, "./cmd/stratus", stratus); err != nil {
 			return nil, err
 		}
 	}
 	rawecho := filepath.Join(dir, "rawecho")
-	if err := GoBuild(o.Root, "./bench/cmd/rawecho", rawecho); err != nil {
+	if err := testfn.GoBuild(o.Root, "./bench/cmd/rawecho", rawecho); err != nil {
 		return nil, err
 	}
-	if r.Bootstrap, r.Zip, err = BuildFunction(o.Root, dir); err != nil {
+	if r.Bootstrap, r.Zip, err = testfn.BuildFunction(o.Root, dir); err != nil {
 		return nil, err
 	}
 	argv := append([]string{stratus, "server", "--listen", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "data")}, o.StratusFlags...)

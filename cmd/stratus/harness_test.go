@@ -1,14 +1,10 @@
 package main
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/stratus-run/stratus/internal/testfn"
 
 	// testdata/fn builds against aws-lambda-go; go mod tidy does not look into
 	// testdata, so these keep the module required.
@@ -118,7 +116,7 @@ var (
 func testFunctionZip(t testing.TB) []byte {
 	t.Helper()
 	fnZipOnce.Do(func() {
-		fnZip, fnZipErr = buildFunctionZip("../../testdata/fn")
+		fnZip, fnZipErr = buildFunctionZip()
 	})
 	if fnZipErr != nil {
 		t.Fatal(fnZipErr)
@@ -126,47 +124,16 @@ func testFunctionZip(t testing.TB) []byte {
 	return fnZip
 }
 
-func buildFunctionZip(pkg string) ([]byte, error) {
+func buildFunctionZip() ([]byte, error) {
+	root, err := testfn.ModuleRoot()
+	if err != nil {
+		return nil, err
+	}
 	dir, err := os.MkdirTemp("", "stratus-fn")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "bootstrap")
-	cmd := exec.Command("go", "build", "-o", bin, pkg)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return nil, &buildError{out: string(out), err: err}
-	}
-	return zipFile(bin, "bootstrap", 0o755)
-}
-
-type buildError struct {
-	out string
-	err error
-}
-
-func (e *buildError) Error() string { return "build test function: " + e.err.Error() + "\n" + e.out }
-
-// zipFile zips one file under name with the given mode, as `zip` does on Linux.
-func zipFile(path, name string, mode os.FileMode) ([]byte, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	h := &zip.FileHeader{Name: name, Method: zip.Deflate}
-	h.SetMode(mode)
-	w, err := zw.CreateHeader(h)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := w.Write(data); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	_, zipped, err := testfn.BuildFunction(root, dir)
+	return zipped, err
 }

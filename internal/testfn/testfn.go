@@ -1,4 +1,7 @@
-package bench
+// Package testfn builds the programs Stratus's tests and benchmarks run: testdata/fn,
+// an aws-lambda-go function whose Handler setting picks its behaviour, zipped as a
+// provided.al2023 code package, and other packages of the module.
+package testfn
 
 import (
 	"archive/zip"
@@ -17,11 +20,11 @@ import (
 func ModuleRoot() (string, error) {
 	out, err := exec.Command("go", "env", "GOMOD").Output()
 	if err != nil {
-		return "", fmt.Errorf("bench: go env GOMOD: %w", err)
+		return "", fmt.Errorf("testfn: go env GOMOD: %w", err)
 	}
 	gomod := strings.TrimSpace(string(out))
 	if gomod == "" || gomod == os.DevNull {
-		return "", errors.New("bench: run inside the Stratus module (no go.mod found)")
+		return "", errors.New("testfn: run inside the Stratus module (no go.mod found)")
 	}
 	return filepath.Dir(gomod), nil
 }
@@ -33,7 +36,7 @@ func GoBuild(root, pkg, out string, env ...string) error {
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), env...)
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("bench: go build %s: %w\n%s", pkg, err, b)
+		return fmt.Errorf("testfn: go build %s: %w\n%s", pkg, err, b)
 	}
 	return nil
 }
