@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -754,5 +756,21 @@ func TestKeepAliveReapsIdleEnvironments(t *testing.T) {
 	}
 	if next := pidOf(); next == first {
 		t.Errorf("invoke after reaping reused pid %d", next)
+	}
+}
+
+// TestRestartRebuildsUnpackedCode: the unpacked code is a cache of the stored
+// package; if it is lost, a restart unpacks it again and the function still runs.
+func TestRestartRebuildsUnpackedCode(t *testing.T) {
+	dir := t.TempDir()
+	ts := startServer(t, dir)
+	createFn(t, ts.lambdaClient(), "rebuilt", "echo")
+	ts.Stop(t)
+	if err := os.RemoveAll(filepath.Join(dir, "code")); err != nil {
+		t.Fatal(err)
+	}
+	ts2 := startServer(t, dir)
+	if out := invokeFn(t, ts2.lambdaClient(), "rebuilt", `{"ok":1}`); string(out.Payload) != `{"ok":1}` || out.FunctionError != nil {
+		t.Errorf("after losing unpacked code: %s %v", out.Payload, out.FunctionError)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -67,6 +68,12 @@ func (s *Service) Open(ctx context.Context) error {
 	if err := os.MkdirAll(s.CodeDir, 0o755); err != nil {
 		return fmt.Errorf("lambda: code dir: %w", err)
 	}
+	// An unpack that a crash interrupted leaves its temporary directory behind.
+	if partial, err := filepath.Glob(filepath.Join(s.CodeDir, ".*.unpack-*")); err == nil {
+		for _, p := range partial {
+			os.RemoveAll(p)
+		}
+	}
 	wctx, cancel := context.WithCancel(context.Background())
 	s.watchCx = cancel
 	ready := make(chan struct{})
@@ -79,6 +86,10 @@ func (s *Service) Open(ctx context.Context) error {
 		if c.Deleted {
 			s.forget(c.Key, c.Revision)
 			return
+		}
+		// Unpacked code is a cache of the blob: unpack it again if it is gone.
+		if err := s.ensureCode(c.Value.CodeDigest, nil); err != nil {
+			slog.Error("lambda: cannot unpack code", "function", c.Key, "err", err)
 		}
 		s.remember(c.Value, c.Revision)
 	})
