@@ -320,7 +320,8 @@ func TestInvokeOutcomes(t *testing.T) {
 			body.ErrorMessage != "RequestId: "+id+" Error: Task timed out after 1.00 seconds" {
 			t.Errorf("timeout body %s", out.Payload)
 		}
-		if !strings.Contains(string(tail), id+" Task timed out after 1.00 seconds\n") || !strings.Contains(string(tail), "Status: timeout") {
+		if !strings.Contains(string(tail), id+" Task timed out after 1.00 seconds\n") || !strings.Contains(string(tail), "Status: timeout") ||
+			strings.Contains(string(tail), "Max Memory Used: 0 MB") {
 			t.Errorf("timeout tail:\n%s", tail)
 		}
 		// The environment was replaced: a short sleep now succeeds.

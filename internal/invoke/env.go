@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stratus-run/stratus/internal/runtimeapi"
@@ -51,7 +52,8 @@ type env struct {
 	initTimer    *time.Timer
 	firstCall    *call // the call that waited for init; its REPORT shows Init Duration
 
-	lastUsed time.Time // guarded by pool.mu
+	lastUsed time.Time    // guarded by pool.mu
+	maxMem   atomic.Int64 // last peak memory the sandbox reported
 }
 
 var _ runtimeapi.Env = (*env)(nil)
@@ -330,7 +332,9 @@ func (ev *env) timedOut(c *call) {
 	}
 	ev.cur = nil
 	ev.markDeadLocked()
+	inst := ev.inst
 	ev.mu.Unlock()
+	ev.sampleMemory(inst) // before the kill takes the figure away
 	ev.kill()
 	msg := "Task timed out after " + strconv.FormatFloat(c.req.Function.Timeout.Seconds(), 'f', 2, 64) + " seconds"
 	ev.logLine(time.Now().UTC().Format("2006-01-02T15:04:05.000Z") + " " + c.id + " " + msg)
@@ -471,12 +475,7 @@ func (ev *env) report(c *call, end time.Time, status, errType string) {
 	}
 	inst := ev.inst
 	ev.mu.Unlock()
-	var maxMem int64
-	if inst != nil {
-		if st, err := inst.Stats(); err == nil {
-			maxMem = st.MaxMemoryBytes
-		}
-	}
+	maxMem := ev.sampleMemory(inst)
 	// Lambda bills the init phase of provided.* runtimes along with the invocation.
 	billed := roundUp(dur+initDur, ev.e.BillingGranularity)
 	if c.req.LogTail {
@@ -484,6 +483,18 @@ func (ev *env) report(c *call, end time.Time, status, errType string) {
 	}
 	ev.logLine("END RequestId: " + c.id)
 	ev.logLine(reportLine(c.id, dur, billed, c.req.Function.MemoryMB, maxMem, initDur, status, errType))
+}
+
+// sampleMemory returns the environment's peak memory: the sandbox's figure while
+// the runtime lives, the last one seen once it is gone (killed on a timeout, crashed).
+func (ev *env) sampleMemory(inst sandbox.Instance) int64 {
+	if inst != nil {
+		if st, err := inst.Stats(); err == nil {
+			ev.maxMem.Store(st.MaxMemoryBytes)
+			return st.MaxMemoryBytes
+		}
+	}
+	return ev.maxMem.Load()
 }
 
 func functionErrorBody(fe runtimeapi.FunctionError) []byte {
