@@ -364,8 +364,8 @@ func TestBadInput(t *testing.T) {
 		{name: "create/deprecated runtime", call: create(func(in *lambda.CreateFunctionInput) { in.Runtime = types.RuntimePython37 }), // AWS (the recommended runtime changes over time)
 			status: 400, code: "InvalidParameterValueException",
 			msg: "The runtime parameter of python3.7 is no longer supported for creating or updating AWS Lambda functions. We recommend you use the new runtime (python3.13) while creating or updating functions."},
-		{name: "create/runtime this server lacks", call: create(func(in *lambda.CreateFunctionInput) { in.Runtime = types.RuntimePython312 }),
-			status: 400, code: "InvalidParameterValueException", prefix: "The runtime python3.12 is not available on this Stratus server"},
+		{name: "create/runtime this server lacks", call: create(func(in *lambda.CreateFunctionInput) { in.Runtime = types.RuntimeDotnet8 }),
+			status: 400, code: "InvalidParameterValueException", prefix: "The runtime dotnet8 is not available on this Stratus server"},
 		{name: "create/bad role", call: create(func(in *lambda.CreateFunctionInput) { in.Role = aws.String("r1") }), // AWS
 			status: 400, code: "ValidationException",
 			msg: validation("r1", "role", `Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`)},

@@ -29,6 +29,8 @@ import (
 	"github.com/stratus-run/stratus/internal/edge"
 	"github.com/stratus-run/stratus/internal/invoke"
 	"github.com/stratus-run/stratus/internal/lambda"
+	"github.com/stratus-run/stratus/internal/logs"
+	"github.com/stratus-run/stratus/internal/runtimes"
 	"github.com/stratus-run/stratus/internal/sandbox"
 	"github.com/stratus-run/stratus/internal/sandbox/process"
 	"github.com/stratus-run/stratus/internal/store"
@@ -94,6 +96,7 @@ type Main struct {
 	KeepAlive          time.Duration
 	FunctionLogs       string
 	CPUProfile         string
+	Interpreters       map[string]string
 
 	// Ready, if set, is called with the endpoint URL once the server answers.
 	Ready func(url string)
@@ -113,6 +116,15 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.DurationVar(&m.KeepAlive, "keep-alive", 10*time.Minute, "how long idle execution environments stay warm")
 	fs.StringVar(&m.FunctionLogs, "function-logs", "none", "also write function logs to: none or stderr")
 	fs.StringVar(&m.CPUProfile, "cpu-profile", "", "write a CPU profile of the server to this file until it stops")
+	m.Interpreters = map[string]string{}
+	fs.Func("runtime-interpreter", "interpreter of a runtime family or runtime, as NAME=PATH (python=/usr/bin/python3, nodejs22.x=/opt/node22/bin/node); repeatable", func(v string) error {
+		name, path, ok := strings.Cut(v, "=")
+		if !ok || name == "" || path == "" {
+			return fmt.Errorf("want NAME=PATH, got %q", v)
+		}
+		m.Interpreters[name] = path
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -182,6 +194,13 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 
+	cwl := &logs.Service{Store: st}
+	if err := cwl.Open(ctx); err != nil {
+		return err
+	}
+	logSink := &logs.Sink{Logs: cwl}
+	logSink.Start()
+
 	eg := &edge.Edge{Listen: m.Listen, Verifier: verifier, Region: m.Region}
 	if err := eg.Open(ctx); err != nil {
 		return err
@@ -193,13 +212,18 @@ func (m *Main) Run(ctx context.Context) error {
 		Endpoint:           eg.URL(),
 		Credentials:        fnCreds,
 	}
+	engine.Logs = logSink
 	if m.FunctionLogs == "stderr" {
-		engine.Logs = &invoke.WriterSink{W: m.Stderr}
+		engine.Logs = teeSink{logSink, &invoke.WriterSink{W: m.Stderr}}
 	}
 	if err := engine.Open(ctx); err != nil {
 		return err
 	}
-	lam := &lambda.Service{Store: st, Blobs: blobs, Engine: engine, CodeDir: filepath.Join(m.DataDir, "code"), URLKey: []byte(randomHex(32))}
+	rts := &runtimes.Runtimes{Dir: filepath.Join(m.DataDir, "runtimes"), Interpreters: m.Interpreters}
+	if err := rts.Open(); err != nil {
+		return err
+	}
+	lam := &lambda.Service{Store: st, Blobs: blobs, Engine: engine, Runtimes: rts, CodeDir: filepath.Join(m.DataDir, "code"), URLKey: []byte(randomHex(32))}
 	if err := lam.Open(ctx); err != nil {
 		return err
 	}
@@ -210,7 +234,7 @@ func (m *Main) Run(ctx context.Context) error {
 	})
 	internal.HandleFunc(lambda.CodePath, lam.ServeCode)
 	eg.Internal = internal
-	eg.Services = []edge.Service{lam}
+	eg.Services = []edge.Service{lam, cwl}
 
 	logger.Info("stratus is serving", "endpoint", eg.URL(), "data_dir", m.DataDir, "sandbox", sb.Name(), "auth", m.Auth)
 	if m.Ready != nil {
@@ -221,8 +245,17 @@ func (m *Main) Run(ctx context.Context) error {
 
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	errs := []error{eg.Close(sctx), lam.Close(sctx), engine.Close(sctx)}
+	errs := []error{eg.Close(sctx), lam.Close(sctx), engine.Close(sctx), logSink.Close(sctx), cwl.Close(sctx)}
 	return errors.Join(errs...)
+}
+
+// teeSink hands every function log line to each of its sinks.
+type teeSink []invoke.LogSink
+
+func (t teeSink) Append(fn *invoke.Function, stream string, at time.Time, line []byte) {
+	for _, s := range t {
+		s.Append(fn, stream, at, line)
+	}
 }
 
 func health(ctx context.Context, args []string, stdout io.Writer) error {

@@ -107,7 +107,7 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e.Verifier != nil {
 		id, err := e.Verifier.Verify(r)
 		if err != nil {
-			awsproto.WriteRESTJSONError(w, err)
+			writeError(w, r, err)
 			return
 		}
 		info.Region, info.Service, info.AccessKey = id.Region, id.Service, id.AccessKeyID
@@ -124,5 +124,19 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	awsproto.WriteRESTJSONError(w, errUnknownService)
+	writeError(w, r, errUnknownService)
+}
+
+// writeError renders err in the protocol the request speaks: awsJson when it names
+// an X-Amz-Target operation, REST-JSON otherwise.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Header.Get("X-Amz-Target") != "" {
+		ct := r.Header.Get("Content-Type")
+		if !strings.HasPrefix(ct, "application/x-amz-json-") {
+			ct = "application/x-amz-json-1.1"
+		}
+		awsproto.WriteAWSJSONError(w, ct, err)
+		return
+	}
+	awsproto.WriteRESTJSONError(w, err)
 }

@@ -32,6 +32,10 @@ type Function struct {
 	MemoryMB   int
 	Timeout    time.Duration
 	Env        map[string]string // the function's own Environment.Variables
+	// Command starts a managed runtime's bootstrap (e.g. an interpreter and
+	// Stratus's runtime client). Nil means the provided.* convention: the
+	// executable bootstrap in the code package or a layer.
+	Command []string
 	// Reserved is the function's reserved concurrency, or -1 when it has none.
 	Reserved int
 }

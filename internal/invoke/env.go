@@ -90,10 +90,14 @@ func (e *Engine) startEnv(p *pool, c *call) {
 	}
 	ev.rapi = runtimeapi.Serve(ln, ev)
 
-	boot, err := findBootstrap(fn)
-	if err != nil {
-		ev.failStart(c, "Runtime.InvalidEntrypoint", fmt.Sprintf("RequestId: %s Error: %v", c.id, err))
-		return
+	command := fn.Command
+	if len(command) == 0 {
+		boot, err := findBootstrap(fn)
+		if err != nil {
+			ev.failStart(c, "Runtime.InvalidEntrypoint", fmt.Sprintf("RequestId: %s Error: %v", c.id, err))
+			return
+		}
+		command = []string{boot}
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -115,7 +119,7 @@ func (e *Engine) startEnv(p *pool, c *call) {
 	)
 	inst, err := e.Sandbox.Start(context.Background(), sandbox.Spec{
 		ID:       ev.id,
-		Command:  []string{boot},
+		Command:  command,
 		Env:      envv,
 		CodeDir:  fn.CodeDir,
 		MemoryMB: fn.MemoryMB,
@@ -214,7 +218,10 @@ func (ev *env) Next(ctx context.Context) (*runtimeapi.Invocation, error) {
 			c.timer = time.AfterFunc(c.req.Function.Timeout, func() { ev.timedOut(c) })
 			first := ev.firstCall == c
 			ev.mu.Unlock()
-			if !first { // the first call's tail already holds the init output
+			if first {
+				// What the runtime printed while it started goes before START.
+				ev.logs.drain()
+			} else { // the first call's tail already holds the init output
 				ev.logs.startCall(c.req.LogTail)
 			}
 			ev.logLine("START RequestId: " + c.id + " Version: " + c.req.Function.Version)
@@ -270,11 +277,9 @@ func (ev *env) Fail(requestID string, fe runtimeapi.FunctionError) error {
 	if err != nil {
 		return err
 	}
-	typ := fe.Type
-	if typ == "" {
-		typ = "Runtime.Unknown"
-	}
-	ev.complete(c, &Result{RequestID: c.id, Payload: functionErrorBody(fe), FunctionError: "Unhandled"}, "error", typ)
+	// A handler's own error leaves the environment healthy; Lambda's REPORT then
+	// carries no Status, which it keeps for timeouts, crashes and init failures.
+	ev.complete(c, &Result{RequestID: c.id, Payload: functionErrorBody(fe), FunctionError: "Unhandled"}, "", "")
 	return nil
 }
 
@@ -476,11 +481,11 @@ func (ev *env) report(c *call, end time.Time, status, errType string) {
 	inst := ev.inst
 	ev.mu.Unlock()
 	maxMem := ev.sampleMemory(inst)
-	// Lambda bills the init phase of provided.* runtimes along with the invocation.
+	// Lambda bills the init phase along with the invocation: for every runtime
+	// since August 2025 (before, only for provided.* runtimes and container images).
 	billed := roundUp(dur+initDur, ev.e.BillingGranularity)
-	if c.req.LogTail {
-		ev.logs.drain()
-	}
+	// Everything the function printed before answering goes before END.
+	ev.logs.drain()
 	ev.logLine("END RequestId: " + c.id)
 	ev.logLine(reportLine(c.id, dur, billed, c.req.Function.MemoryMB, maxMem, initDur, status, errType))
 }

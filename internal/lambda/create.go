@@ -54,6 +54,9 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, _ param
 	if err := validateConfig(cfg); err != nil {
 		return err
 	}
+	if err := s.checkRuntime(cfg.Runtime); err != nil {
+		return err
+	}
 	if in.Runtime == nil || in.Handler == nil {
 		return invalidParameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/stratus-run/stratus/internal/blob"
 	"github.com/stratus-run/stratus/internal/codezip"
 	"github.com/stratus-run/stratus/internal/invoke"
+	"github.com/stratus-run/stratus/internal/runtimes"
 	"github.com/stratus-run/stratus/internal/store"
 )
 
@@ -33,6 +34,8 @@ type Service struct {
 	Account string
 	// URLKey signs GetFunction's Code.Location download URLs.
 	URLKey []byte
+	// Runtimes says which runtimes this server runs and how to start them.
+	Runtimes *runtimes.Runtimes
 
 	functions *store.Table[record]
 
@@ -201,6 +204,9 @@ func (s *Service) snapshot(rec *record, gen uint64) *invoke.Function {
 	if env == nil {
 		env = map[string]string{}
 	}
+	// A runtime that cannot start leaves Command nil; the invocation then fails as
+	// a missing bootstrap does, with Runtime.InvalidEntrypoint.
+	command, _ := s.Runtimes.Command(rec.Runtime)
 	return &invoke.Function{
 		Key:        key(rec.Region, rec.Name) + "/$LATEST",
 		Generation: gen,
@@ -215,6 +221,7 @@ func (s *Service) snapshot(rec *record, gen uint64) *invoke.Function {
 		Timeout:    time.Duration(rec.Timeout) * time.Second,
 		Env:        env,
 		Reserved:   reserved,
+		Command:    command,
 	}
 }
 
@@ -249,6 +256,17 @@ func (s *Service) ensureCode(digest string, zip []byte) error {
 		}
 	}
 	return codezip.Unpack(zip, dir, codezip.Limits{})
+}
+
+// checkRuntime refuses a runtime this server cannot run, saying what is missing.
+func (s *Service) checkRuntime(runtime *string) error {
+	if runtime == nil {
+		return nil
+	}
+	if err := s.Runtimes.Check(*runtime); err != nil {
+		return invalidParameter(err.Error())
+	}
+	return nil
 }
 
 // runtimeVersionHash is a stable identifier for a runtime's build.

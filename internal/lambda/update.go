@@ -86,6 +86,9 @@ func (s *Service) updateFunctionConfiguration(w http.ResponseWriter, r *http.Req
 	if err := validateConfig(cfg); err != nil {
 		return err
 	}
+	if err := s.checkRuntime(cfg.Runtime); err != nil {
+		return err
+	}
 	rec, err := s.modify(r.Context(), e, in.RevisionID, false, func(rec *record) { applyConfig(rec, cfg) })
 	if err != nil {
 		return err

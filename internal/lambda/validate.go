@@ -59,7 +59,6 @@ var (
 		"dotnetcore2.1": "dotnet8", "dotnetcore3.1": "dotnet8", "dotnet6": "dotnet8", "go1.x": "provided.al2023",
 		"ruby2.5": "ruby3.3", "ruby2.7": "ruby3.3", "provided": "provided.al2023",
 	}
-	supportedRuntimes = map[string]bool{"provided.al2": true, "provided.al2023": true}
 	// liveRuntimes are the enum's runtimes that are not deprecated.
 	liveRuntimes = func() []string {
 		var out []string
@@ -203,9 +202,6 @@ func validateConfig(c configFields) error {
 		if next, ok := deprecatedRuntimes[*c.Runtime]; ok {
 			return invalidParameter("The runtime parameter of " + *c.Runtime + " is no longer supported for creating or updating AWS Lambda functions. We recommend you use the new runtime (" + next + ") while creating or updating functions.")
 		}
-		if !supportedRuntimes[*c.Runtime] {
-			return invalidParameter("The runtime " + *c.Runtime + " is not available on this Stratus server: it runs " + strings.Join(sortedKeys(supportedRuntimes), ", ") + ".")
-		}
 	}
 	if c.Handler != nil && (len(*c.Handler) > 128 || !reHandler.MatchString(*c.Handler)) {
 		if len(*c.Handler) > 128 {
@@ -314,15 +310,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func itoa(n int) string {

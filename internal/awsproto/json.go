@@ -1,0 +1,89 @@
+package awsproto
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// The awsJson 1.0 and 1.1 protocols (DynamoDB, SQS, CloudWatch Logs, ECS, ECR): every
+// operation is a POST to "/", named by X-Amz-Target ("<Prefix>.<Operation>"), with a
+// JSON body in and out.
+
+// Content types of the two awsJson versions.
+const (
+	AWSJSON10 = "application/x-amz-json-1.0"
+	AWSJSON11 = "application/x-amz-json-1.1"
+)
+
+// MaxAWSJSONBody bounds what ReadAWSJSON reads of a request body.
+const MaxAWSJSONBody = 8 << 20
+
+// Target returns the operation named by r's X-Amz-Target when it starts with
+// prefix (e.g. "Logs_20140328."), and false otherwise.
+func Target(r *http.Request, prefix string) (string, bool) {
+	t := r.Header.Get("X-Amz-Target")
+	if !strings.HasPrefix(t, prefix) {
+		return "", false
+	}
+	return t[len(prefix):], true
+}
+
+// errSerialization is what awsJson services answer for a body that is not JSON of
+// the operation's input shape.
+var errSerialization = &Error{Code: "SerializationException", Status: http.StatusBadRequest,
+	Message: "Unable to parse the request body as JSON."}
+
+// ReadAWSJSON decodes r's body into v. An empty body is an empty object. A body
+// that is not JSON of v's shape, or larger than MaxAWSJSONBody, gives a
+// SerializationException.
+func ReadAWSJSON(r *http.Request, v any) error {
+	b, err := io.ReadAll(io.LimitReader(r.Body, MaxAWSJSONBody+1))
+	if err != nil || len(b) > MaxAWSJSONBody {
+		return errSerialization
+	}
+	if len(strings.TrimSpace(string(b))) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return errSerialization
+	}
+	return nil
+}
+
+// WriteAWSJSON writes v as a 200 response of the given awsJson content type.
+func WriteAWSJSON(w http.ResponseWriter, contentType string, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		WriteAWSJSONError(w, contentType, err)
+		return
+	}
+	h := w.Header()
+	h["Content-Type"] = []string{contentType}
+	h["Content-Length"] = []string{strconv.Itoa(len(b))}
+	w.WriteHeader(http.StatusOK)
+	w.Write(b) //nolint:errcheck // the client went away
+}
+
+// WriteAWSJSONError renders err as the awsJson protocols do: the status,
+// X-Amzn-ErrorType with the code, and {"__type": code, "message": message}. Errors
+// that are not an *Error render as ServiceException and leak nothing.
+func WriteAWSJSONError(w http.ResponseWriter, contentType string, err error) {
+	e := As(err)
+	b, _ := json.Marshal(struct {
+		Type    string `json:"__type"`
+		Message string `json:"message"`
+	}{e.Code, e.Message})
+	h := w.Header()
+	h["X-Amzn-Errortype"] = []string{e.Code}
+	h["Content-Type"] = []string{contentType}
+	h["Content-Length"] = []string{strconv.Itoa(len(b))}
+	status := e.Status
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	w.WriteHeader(status)
+	w.Write(b) //nolint:errcheck
+}
