@@ -38,6 +38,11 @@ type Function struct {
 	Command []string
 	// Reserved is the function's reserved concurrency, or -1 when it has none.
 	Reserved int
+	// LogFormat is LoggingConfig.LogFormat (LogFormatText or LogFormatJSON); with
+	// JSON, ApplicationLogLevel and SystemLogLevel filter the logs.
+	LogFormat           string
+	ApplicationLogLevel string
+	SystemLogLevel      string
 }
 
 // Request is one invocation.

@@ -224,7 +224,7 @@ func (ev *env) Next(ctx context.Context) (*runtimeapi.Invocation, error) {
 			} else { // the first call's tail already holds the init output
 				ev.logs.startCall(c.req.LogTail)
 			}
-			ev.logLine("START RequestId: " + c.id + " Version: " + c.req.Function.Version)
+			ev.logLine(newPlatformLines(c.req.Function).start(c.id, c.req.Function.Version))
 			return &runtimeapi.Invocation{
 				RequestID:          c.id,
 				Payload:            c.req.Payload,
@@ -486,8 +486,10 @@ func (ev *env) report(c *call, end time.Time, status, errType string) {
 	billed := roundUp(dur+initDur, ev.e.BillingGranularity)
 	// Everything the function printed before answering goes before END.
 	ev.logs.drain()
-	ev.logLine("END RequestId: " + c.id)
-	ev.logLine(reportLine(c.id, dur, billed, c.req.Function.MemoryMB, maxMem, initDur, status, errType))
+	pl := newPlatformLines(c.req.Function)
+	ev.logLine(pl.end(c.id))
+	ev.logLine(pl.report(report{id: c.id, dur: dur, billed: billed, memMB: c.req.Function.MemoryMB,
+		maxMem: maxMem, initDur: initDur, status: status, errType: errType}))
 }
 
 // sampleMemory returns the environment's peak memory: the sandbox's figure while

@@ -191,8 +191,12 @@ func indexByte(b []byte, c byte) int {
 	return -1
 }
 
-// logLine writes one platform line (it may hold several \n-separated lines).
+// logLine writes one platform line (it may hold several \n-separated lines); an
+// empty one is not written.
 func (ev *env) logLine(s string) {
+	if s == "" {
+		return
+	}
 	if ev.logs != nil {
 		ev.logs.platformLine(s)
 		return
@@ -267,6 +271,13 @@ func baseEnv(e *Engine, fn *Function) []string {
 	}
 	if e.Endpoint != "" {
 		env = append(env, "AWS_ENDPOINT_URL="+e.Endpoint)
+	}
+	// The managed runtimes' clients format application logs from these, as AWS's do.
+	if fn.LogFormat == LogFormatJSON {
+		env = append(env, "AWS_LAMBDA_LOG_FORMAT=JSON")
+		if fn.ApplicationLogLevel != "" {
+			env = append(env, "AWS_LAMBDA_LOG_LEVEL="+fn.ApplicationLogLevel)
+		}
 	}
 	return env
 }
