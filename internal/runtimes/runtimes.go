@@ -35,6 +35,7 @@ type Runtimes struct {
 	Interpreters map[string]string
 
 	found map[string]string // family → interpreter found at Open
+	java  javaBuild         // the Java runtime client, compiled once (java.go)
 }
 
 // Open writes the bootstraps to Dir and finds the interpreters. A missing
@@ -80,6 +81,7 @@ func (r *Runtimes) Open() error {
 var defaultInterpreters = map[string][]string{
 	Python: {"/usr/bin/python3", "/usr/local/bin/python3", "python3"},
 	NodeJS: {"/usr/bin/node", "/usr/local/bin/node", "node"},
+	Java:   {"/usr/bin/java", "/usr/local/bin/java", "java"},
 }
 
 func firstExecutable(candidates []string) string {
@@ -138,9 +140,13 @@ func (r *Runtimes) Check(runtime string) error {
 				runtime, interpreterName[f], strings.Join(defaultInterpreters[f], ", "), f)
 		}
 		return nil
-	default:
-		return fmt.Errorf("The runtime %s is not available on this Stratus server: it runs %s.", runtime, strings.Join(r.Available(), ", "))
+	case Java:
+		if runtime != "java17" && runtime != "java21" {
+			break
+		}
+		return r.checkJava(runtime)
 	}
+	return fmt.Errorf("The runtime %s is not available on this Stratus server: it runs %s.", runtime, strings.Join(r.Available(), ", "))
 }
 
 var interpreterName = map[string]string{Python: "Python 3", NodeJS: "Node.js"}
@@ -149,7 +155,11 @@ var interpreterName = map[string]string{Python: "Python 3", NodeJS: "Node.js"}
 func (r *Runtimes) Available() []string {
 	out := []string{"provided.al2", "provided.al2023"}
 	for f := range defaultInterpreters {
-		if r.interpreter(f) != "" {
+		switch {
+		case r.interpreter(f) == "":
+		case f == Java:
+			out = append(out, "java17", "java21")
+		default:
 			out = append(out, f+"*")
 		}
 	}
@@ -169,6 +179,8 @@ func (r *Runtimes) Command(runtime string) ([]string, error) {
 		return []string{r.interpreter(runtime), "-u", filepath.Join(r.Dir, "python", "bootstrap.py")}, nil
 	case NodeJS:
 		return []string{r.interpreter(runtime), filepath.Join(r.Dir, "nodejs", "bootstrap.mjs")}, nil
+	case Java:
+		return r.javaCommand(runtime)
 	}
 	return nil, nil
 }
