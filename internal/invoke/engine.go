@@ -38,6 +38,12 @@ type Function struct {
 	Command []string
 	// Reserved is the function's reserved concurrency, or -1 when it has none.
 	Reserved int
+	// OptDir is the function's layers on the host, extracted in order into one
+	// directory (later layers overwrite earlier ones), or "" without layers. In
+	// Lambda this is /opt; the process sandbox cannot mount it there, so the
+	// runtime finds it through PATH, LD_LIBRARY_PATH, PYTHONPATH, NODE_PATH and
+	// the provided.* bootstrap lookup. A container sandbox is to mount it at /opt.
+	OptDir string
 	// LogFormat is LoggingConfig.LogFormat (LogFormatText or LogFormatJSON); with
 	// JSON, ApplicationLogLevel and SystemLogLevel filter the logs.
 	LogFormat           string

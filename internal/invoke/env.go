@@ -146,9 +146,13 @@ func (e *Engine) startEnv(p *pool, c *call) {
 }
 
 // findBootstrap locates the runtime's entry point as Lambda does for provided.*
-// runtimes: bootstrap in the code, then in a layer.
+// runtimes: bootstrap in the code, then in a layer (fn.OptDir stands for /opt).
 func findBootstrap(fn *Function) (string, error) {
-	candidates := []string{filepath.Join(fn.CodeDir, "bootstrap"), "/opt/bootstrap"}
+	opt := "/opt"
+	if fn.OptDir != "" {
+		opt = fn.OptDir
+	}
+	candidates := []string{filepath.Join(fn.CodeDir, "bootstrap"), filepath.Join(opt, "bootstrap")}
 	for _, c := range candidates {
 		if st, err := os.Stat(c); err == nil && !st.IsDir() {
 			return c, nil

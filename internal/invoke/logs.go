@@ -243,6 +243,10 @@ func reportLine(id string, dur, billed time.Duration, memMB int, maxMem int64, i
 // reserved ones (which CreateFunction refuses anyway) can never shadow them.
 func baseEnv(e *Engine, fn *Function) []string {
 	env := make([]string, 0, len(fn.Env)+24)
+	opt := "/opt"
+	if fn.OptDir != "" {
+		opt = fn.OptDir
+	}
 	for k, v := range fn.Env {
 		env = append(env, k+"="+v)
 	}
@@ -262,9 +266,12 @@ func baseEnv(e *Engine, fn *Function) []string {
 		"LAMBDA_RUNTIME_DIR=/var/runtime",
 		"TZ=:UTC",
 		"LANG=en_US.UTF-8",
-		"PATH=/usr/local/bin:/usr/bin/:/bin:/opt/bin",
-		"LD_LIBRARY_PATH=/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:"+fn.CodeDir+":"+fn.CodeDir+"/lib:/opt/lib",
+		"PATH=/usr/local/bin:/usr/bin/:/bin:"+opt+"/bin",
+		"LD_LIBRARY_PATH=/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:"+fn.CodeDir+":"+fn.CodeDir+"/lib:"+opt+"/lib",
 	)
+	if fn.OptDir != "" {
+		env = appendLayerPaths(env, fn)
+	}
 	// AWS_EXECUTION_ENV is not defined for the OS-only (provided.*) runtimes.
 	if fn.Runtime != "" && !isProvided(fn.Runtime) {
 		env = append(env, "AWS_EXECUTION_ENV=AWS_Lambda_"+fn.Runtime)
@@ -277,6 +284,37 @@ func baseEnv(e *Engine, fn *Function) []string {
 		env = append(env, "AWS_LAMBDA_LOG_FORMAT=JSON")
 		if fn.ApplicationLogLevel != "" {
 			env = append(env, "AWS_LAMBDA_LOG_LEVEL="+fn.ApplicationLogLevel)
+		}
+	}
+	return env
+}
+
+// appendLayerPaths adds the variables through which a managed runtime finds the
+// layers in fn.OptDir, where Lambda's runtimes look under /opt. Python: the
+// layer paths come after the code directory (the bootstrap puts LAMBDA_TASK_ROOT
+// first) and before the function's own PYTHONPATH, as Lambda orders sys.path.
+// Node.js: Lambda's NODE_PATH, unless the function sets its own (which Lambda's
+// runtime then leaves alone too). Duplicate keys are fine: the last one wins.
+func appendLayerPaths(env []string, fn *Function) []string {
+	opt := fn.OptDir
+	switch {
+	case len(fn.Runtime) > 6 && fn.Runtime[:6] == "python":
+		p := opt + "/python/lib/" + fn.Runtime + "/site-packages:" + opt + "/python"
+		if own := fn.Env["PYTHONPATH"]; own != "" {
+			p += ":" + own
+		}
+		env = append(env, "PYTHONPATH="+p)
+	case len(fn.Runtime) > 6 && fn.Runtime[:6] == "nodejs":
+		if _, own := fn.Env["NODE_PATH"]; !own {
+			major := fn.Runtime[6:]
+			for i := 0; i < len(major); i++ {
+				if major[i] < '0' || major[i] > '9' {
+					major = major[:i]
+					break
+				}
+			}
+			// The tail is the bootstrap's own default after the /opt entries.
+			env = append(env, "NODE_PATH="+opt+"/nodejs/node"+major+"/node_modules:"+opt+"/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:"+fn.CodeDir)
 		}
 	}
 	return env

@@ -70,8 +70,18 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, _ param
 	if s.lookup(region, name) != nil {
 		return functionExists(name)
 	}
+	layers, err := s.resolveLayers(r.Context(), region, cfg.Layers)
+	if err != nil {
+		return err
+	}
 	code, err := s.acceptCode(in.Code)
 	if err != nil {
+		return err
+	}
+	if err := checkTotalSize(code.unzipped, layers); err != nil {
+		return err
+	}
+	if err := s.ensureLayers(layers); err != nil {
 		return err
 	}
 
@@ -90,6 +100,9 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, _ param
 		LastModified:     time.Now(),
 		RevisionID:       awsproto.NewRequestID(),
 		Tags:             in.Tags,
+	}
+	if len(layers) > 0 {
+		rec.Layers = layers
 	}
 	code.apply(&rec)
 	applyConfig(&rec, cfg)

@@ -30,6 +30,9 @@ type record struct {
 	Tags             map[string]string `json:"tags,omitempty"`
 	// Reserved is the reserved concurrency; nil when none is set.
 	Reserved *int `json:"reserved,omitempty"`
+	// Layers are the function's layer versions, in order, as resolved when they
+	// were set: the function keeps them when a layer version is deleted.
+	Layers []layerRef `json:"layers,omitempty"`
 }
 
 // Wire shapes of the Lambda API (field names as in the service model).
@@ -84,6 +87,7 @@ type (
 		SnapStart                  snapStartResponse     `json:"SnapStart"`
 		RuntimeVersionConfig       *runtimeVersionConfig `json:"RuntimeVersionConfig,omitempty"`
 		LoggingConfig              loggingConfig         `json:"LoggingConfig"`
+		Layers                     []layerOutput         `json:"Layers,omitempty"`
 	}
 )
 
@@ -127,6 +131,9 @@ func (s *Service) configuration(r *record, v view) *functionConfiguration {
 		SnapStart:            snapStartResponse{ApplyOn: "None", OptimizationStatus: "Off"},
 		RuntimeVersionConfig: &runtimeVersionConfig{RuntimeVersionArn: runtimeVersionArn(r.Region, r.Runtime)},
 		LoggingConfig:        loggingConfig{LogFormat: "Text", LogGroup: "/aws/lambda/" + r.Name},
+	}
+	for _, l := range r.Layers {
+		c.Layers = append(c.Layers, layerOutput{Arn: l.Arn, CodeSize: l.CodeSize})
 	}
 	if r.HasEnv {
 		vars := r.Env

@@ -15,6 +15,8 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, p params) error
 type params struct {
 	function string // {FunctionName}, unescaped
 	resource string // {Resource} (an ARN), unescaped
+	layer    string // {LayerName} (a name or layer ARN), unescaped
+	version  string // {VersionNumber} of a layer
 }
 
 // Route table, one screen:
@@ -34,6 +36,12 @@ type params struct {
 //	POST   /2017-03-31/tags/{arn}                          TagResource
 //	DELETE /2017-03-31/tags/{arn}                          UntagResource
 //	GET    /2017-03-31/tags/{arn}                          ListTags
+//	GET    /2018-10-31/layers                              ListLayers
+//	GET    /2018-10-31/layers?find=LayerVersion&Arn=...    GetLayerVersionByArn
+//	POST   /2018-10-31/layers/{name}/versions              PublishLayerVersion
+//	GET    /2018-10-31/layers/{name}/versions              ListLayerVersions
+//	GET    /2018-10-31/layers/{name}/versions/{n}          GetLayerVersion
+//	DELETE /2018-10-31/layers/{name}/versions/{n}          DeleteLayerVersion
 func (s *Service) route(method, path string) (handlerFunc, params, error) {
 	var p params
 	path = strings.TrimSuffix(path, "/")
@@ -90,6 +98,26 @@ func (s *Service) route(method, path string) (handlerFunc, params, error) {
 		p.resource = res
 		h, _, err := pick(method, map[string]handlerFunc{"POST": s.tagResource, "DELETE": s.untagResource, "GET": s.listTags})
 		return h, p, err
+	case path == "/2018-10-31/layers":
+		// GetLayerVersionByArn shares the path; its find=LayerVersion is in the query.
+		return pick(method, map[string]handlerFunc{"GET": s.layersGet})
+	case strings.HasPrefix(path, "/2018-10-31/layers/"):
+		parts := strings.Split(path[len("/2018-10-31/layers/"):], "/")
+		if len(parts) < 2 || len(parts) > 3 || parts[1] != "versions" {
+			return nil, p, errUnknownOperation
+		}
+		name, err := url.PathUnescape(parts[0])
+		if err != nil || name == "" {
+			return nil, p, errUnknownOperation
+		}
+		p.layer = name
+		if len(parts) == 2 {
+			h, _, err := pick(method, map[string]handlerFunc{"POST": s.publishLayerVersion, "GET": s.listLayerVersions})
+			return h, p, err
+		}
+		p.version = parts[2]
+		h, _, err := pick(method, map[string]handlerFunc{"GET": s.getLayerVersion, "DELETE": s.deleteLayerVersion})
+		return h, p, err
 	}
 	return nil, p, errUnknownOperation
 }
@@ -133,5 +161,6 @@ func (s *Service) Handles(r *http.Request, signingName string) bool {
 	path := r.URL.Path
 	return strings.HasPrefix(path, "/2015-03-31/") || strings.HasPrefix(path, "/2017-10-31/") ||
 		strings.HasPrefix(path, "/2019-09-30/") || strings.HasPrefix(path, "/2016-08-19/") ||
-		strings.HasPrefix(path, "/2017-03-31/tags/")
+		strings.HasPrefix(path, "/2017-03-31/tags/") || path == "/2018-10-31/layers" ||
+		strings.HasPrefix(path, "/2018-10-31/layers/")
 }

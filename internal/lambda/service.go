@@ -37,7 +37,9 @@ type Service struct {
 	// Runtimes says which runtimes this server runs and how to start them.
 	Runtimes *runtimes.Runtimes
 
-	functions *store.Table[record]
+	functions     *store.Table[record]
+	layerVersions *store.Table[layerVersion] // "region/name/version"
+	layerHeads    *store.Table[layerHead]    // "region/name": last version number
 
 	mu      sync.RWMutex
 	cache   map[string]*entry // key(region, name) → entry; deleted keys keep a tombstone
@@ -71,6 +73,9 @@ func (s *Service) Open(ctx context.Context) error {
 	if err := os.MkdirAll(s.CodeDir, 0o755); err != nil {
 		return fmt.Errorf("lambda: code dir: %w", err)
 	}
+	if err := s.openLayers(ctx); err != nil {
+		return err
+	}
 	// An unpack that a crash interrupted leaves its temporary directory behind.
 	if partial, err := filepath.Glob(filepath.Join(s.CodeDir, ".*.unpack-*")); err == nil {
 		for _, p := range partial {
@@ -93,6 +98,9 @@ func (s *Service) Open(ctx context.Context) error {
 		// Unpacked code is a cache of the blob: unpack it again if it is gone.
 		if err := s.ensureCode(c.Value.CodeDigest, nil); err != nil {
 			slog.Error("lambda: cannot unpack code", "function", c.Key, "err", err)
+		}
+		if err := s.ensureLayers(c.Value.Layers); err != nil {
+			slog.Error("lambda: cannot unpack layers", "function", c.Key, "err", err)
 		}
 		s.remember(c.Value, c.Revision)
 	})
@@ -217,6 +225,7 @@ func (s *Service) snapshot(rec *record, gen uint64) *invoke.Function {
 		Runtime:    rec.Runtime,
 		Handler:    rec.Handler,
 		CodeDir:    s.codePath(rec.CodeDigest),
+		OptDir:     s.optPath(rec.Layers),
 		MemoryMB:   rec.MemorySize,
 		Timeout:    time.Duration(rec.Timeout) * time.Second,
 		Env:        env,

@@ -46,6 +46,9 @@ func (s *Service) updateFunctionCode(w http.ResponseWriter, r *http.Request, p p
 	if err != nil {
 		return err
 	}
+	if err := checkTotalSize(code.unzipped, e.rec.Layers); err != nil {
+		return err
+	}
 	rec, err := s.modify(r.Context(), e, in.RevisionID, in.DryRun, func(rec *record) {
 		code.apply(rec)
 		if arch != "" {
@@ -89,7 +92,27 @@ func (s *Service) updateFunctionConfiguration(w http.ResponseWriter, r *http.Req
 	if err := s.checkRuntime(cfg.Runtime); err != nil {
 		return err
 	}
-	rec, err := s.modify(r.Context(), e, in.RevisionID, false, func(rec *record) { applyConfig(rec, cfg) })
+	// Layers given (even an empty list) replace the function's layers.
+	layers := e.rec.Layers
+	if cfg.Layers != nil {
+		region := awsproto.Info(r.Context()).Region
+		if layers, err = s.resolveLayers(r.Context(), region, cfg.Layers); err != nil {
+			return err
+		}
+		if err := checkTotalSize(e.rec.CodeUnzipped, layers); err != nil {
+			return err
+		}
+		if err := s.ensureLayers(layers); err != nil {
+			return err
+		}
+		if len(layers) == 0 {
+			layers = nil
+		}
+	}
+	rec, err := s.modify(r.Context(), e, in.RevisionID, false, func(rec *record) {
+		applyConfig(rec, cfg)
+		rec.Layers = layers
+	})
 	if err != nil {
 		return err
 	}

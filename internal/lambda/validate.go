@@ -233,8 +233,8 @@ func validateConfig(c configFields) error {
 	if c.TracingConfig != nil && c.TracingConfig.Mode != "Active" && c.TracingConfig.Mode != "PassThrough" {
 		return awsproto.Validation(c.TracingConfig.Mode, "tracingConfig.mode", "Member must satisfy enum value set: [Active, PassThrough]")
 	}
-	if len(c.Layers) > 0 {
-		return invalidParameter("Layers are not supported by this Stratus server yet.")
+	if err := validateLayerList(c.Layers); err != nil {
+		return err
 	}
 	if c.Environment != nil {
 		if err := validateEnv(c.Environment.Variables); err != nil {
