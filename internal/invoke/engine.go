@@ -49,6 +49,8 @@ type Function struct {
 	LogFormat           string
 	ApplicationLogLevel string
 	SystemLogLevel      string
+	// LogGroup is where the function's logs go (LoggingConfig.LogGroup).
+	LogGroup string
 }
 
 // Request is one invocation.

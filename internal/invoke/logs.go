@@ -258,7 +258,7 @@ func baseEnv(e *Engine, fn *Function) []string {
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE="+strconv.Itoa(fn.MemoryMB),
 		"AWS_LAMBDA_FUNCTION_VERSION="+fn.Version,
 		"AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
-		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/"+fn.Name,
+		"AWS_LAMBDA_LOG_GROUP_NAME="+fn.LogGroup,
 		"AWS_ACCESS_KEY_ID="+e.Credentials.AccessKeyID,
 		"AWS_SECRET_ACCESS_KEY="+e.Credentials.SecretAccessKey,
 		"AWS_SESSION_TOKEN="+e.Credentials.SessionToken,

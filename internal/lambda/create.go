@@ -212,4 +212,29 @@ func applyConfig(rec *record, c configFields) {
 	if c.EphemeralStorage != nil {
 		rec.EphemeralStorage = c.EphemeralStorage.Size
 	}
+	if l := c.LoggingConfig; l != nil {
+		if l.LogFormat != "" {
+			rec.LogFormat = l.LogFormat
+		}
+		if l.LogGroup != "" {
+			rec.LogGroup = l.LogGroup
+		}
+		if l.ApplicationLogLevel != "" {
+			rec.ApplicationLogLevel = l.ApplicationLogLevel
+		}
+		if l.SystemLogLevel != "" {
+			rec.SystemLogLevel = l.SystemLogLevel
+		}
+	}
+	// JSON logs default to level INFO; Text logs carry no levels.
+	if rec.LogFormat == "JSON" {
+		if rec.ApplicationLogLevel == "" {
+			rec.ApplicationLogLevel = "INFO"
+		}
+		if rec.SystemLogLevel == "" {
+			rec.SystemLogLevel = "INFO"
+		}
+	} else {
+		rec.ApplicationLogLevel, rec.SystemLogLevel = "", ""
+	}
 }

@@ -28,6 +28,11 @@ type record struct {
 	TracingMode      string            `json:"tracingMode"`
 	PackageType      string            `json:"packageType"`
 	Tags             map[string]string `json:"tags,omitempty"`
+	// LoggingConfig; empty LogFormat means Text, empty LogGroup /aws/lambda/<name>.
+	LogFormat           string `json:"logFormat,omitempty"`
+	ApplicationLogLevel string `json:"applicationLogLevel,omitempty"`
+	SystemLogLevel      string `json:"systemLogLevel,omitempty"`
+	LogGroup            string `json:"logGroup,omitempty"`
 	// Reserved is the reserved concurrency; nil when none is set.
 	Reserved *int `json:"reserved,omitempty"`
 	// Layers are the function's layer versions, in order, as resolved when they
@@ -54,8 +59,10 @@ type (
 		RuntimeVersionArn string `json:"RuntimeVersionArn"`
 	}
 	loggingConfig struct {
-		LogFormat string `json:"LogFormat"`
-		LogGroup  string `json:"LogGroup"`
+		LogFormat           string `json:"LogFormat,omitempty"`
+		ApplicationLogLevel string `json:"ApplicationLogLevel,omitempty"`
+		SystemLogLevel      string `json:"SystemLogLevel,omitempty"`
+		LogGroup            string `json:"LogGroup,omitempty"`
 	}
 
 	// functionConfiguration is FunctionConfiguration.
@@ -130,7 +137,7 @@ func (s *Service) configuration(r *record, v view) *functionConfiguration {
 		EphemeralStorage:     ephemeralStorage{Size: r.EphemeralStorage},
 		SnapStart:            snapStartResponse{ApplyOn: "None", OptimizationStatus: "Off"},
 		RuntimeVersionConfig: &runtimeVersionConfig{RuntimeVersionArn: runtimeVersionArn(r.Region, r.Runtime)},
-		LoggingConfig:        loggingConfig{LogFormat: "Text", LogGroup: "/aws/lambda/" + r.Name},
+		LoggingConfig:        r.loggingConfig(),
 	}
 	for _, l := range r.Layers {
 		c.Layers = append(c.Layers, layerOutput{Arn: l.Arn, CodeSize: l.CodeSize})
@@ -157,4 +164,21 @@ func (s *Service) configuration(r *record, v view) *functionConfiguration {
 // runtimeVersionArn names the runtime build, in the form Lambda reports it.
 func runtimeVersionArn(region, runtime string) string {
 	return "arn:aws:lambda:" + region + "::runtime:" + runtimeVersionHash(runtime)
+}
+
+// loggingConfig is the function's LoggingConfig as Lambda reports it: the levels
+// only with the JSON format.
+func (r *record) loggingConfig() loggingConfig {
+	c := loggingConfig{LogFormat: "Text", LogGroup: r.logGroup()}
+	if r.LogFormat == "JSON" {
+		c.LogFormat, c.ApplicationLogLevel, c.SystemLogLevel = "JSON", r.ApplicationLogLevel, r.SystemLogLevel
+	}
+	return c
+}
+
+func (r *record) logGroup() string {
+	if r.LogGroup != "" {
+		return r.LogGroup
+	}
+	return "/aws/lambda/" + r.Name
 }

@@ -148,14 +148,22 @@ func (s *Service) remember(rec record, rev uint64) *entry {
 		s.mu.Unlock()
 		return old
 	}
-	e := &entry{rec: rec, rev: rev}
-	gen := rev
+	s.mu.Unlock()
+	// Built outside the lock: finding a runtime's command may compile its client
+	// once (Java), and invocations must not wait on that.
+	e := &entry{rec: rec, rev: rev, fn: s.snapshot(&rec)}
+	s.mu.Lock()
+	old = s.cache[k]
+	if old != nil && old.rev >= rev {
+		s.mu.Unlock()
+		return old
+	}
+	e.fn.Generation = rev
 	// Generation changes only with code or configuration (RevisionId), so setting
 	// concurrency or tags keeps the warm environments.
 	if old != nil && !old.deleted && old.rec.RevisionID == rec.RevisionID && old.fn != nil {
-		gen = old.fn.Generation
+		e.fn.Generation = old.fn.Generation
 	}
-	e.fn = s.snapshot(&rec, gen)
 	s.cache[k] = e
 	s.mu.Unlock()
 	if old == nil || old.deleted || !sameReserved(old.rec.Reserved, rec.Reserved) {
@@ -202,8 +210,8 @@ func (s *Service) reservedTotal() int {
 
 func (s *Service) updateReservedTotal() { s.Engine.SetReservedTotal(s.reservedTotal()) }
 
-// snapshot builds the engine's view of rec.
-func (s *Service) snapshot(rec *record, gen uint64) *invoke.Function {
+// snapshot builds the engine's view of rec; the caller sets its Generation.
+func (s *Service) snapshot(rec *record) *invoke.Function {
 	reserved := -1
 	if rec.Reserved != nil {
 		reserved = *rec.Reserved
@@ -216,21 +224,25 @@ func (s *Service) snapshot(rec *record, gen uint64) *invoke.Function {
 	// a missing bootstrap does, with Runtime.InvalidEntrypoint.
 	command, _ := s.Runtimes.Command(rec.Runtime)
 	return &invoke.Function{
-		Key:        key(rec.Region, rec.Name) + "/$LATEST",
-		Generation: gen,
-		Name:       rec.Name,
-		Region:     rec.Region,
-		Arn:        s.arn(rec.Region, rec.Name),
-		Version:    "$LATEST",
-		Runtime:    rec.Runtime,
-		Handler:    rec.Handler,
-		CodeDir:    s.codePath(rec.CodeDigest),
-		OptDir:     s.optPath(rec.Layers),
-		MemoryMB:   rec.MemorySize,
-		Timeout:    time.Duration(rec.Timeout) * time.Second,
-		Env:        env,
-		Reserved:   reserved,
-		Command:    command,
+		Key:      key(rec.Region, rec.Name) + "/$LATEST",
+		Name:     rec.Name,
+		Region:   rec.Region,
+		Arn:      s.arn(rec.Region, rec.Name),
+		Version:  "$LATEST",
+		Runtime:  rec.Runtime,
+		Handler:  rec.Handler,
+		CodeDir:  s.codePath(rec.CodeDigest),
+		OptDir:   s.optPath(rec.Layers),
+		MemoryMB: rec.MemorySize,
+		Timeout:  time.Duration(rec.Timeout) * time.Second,
+		Env:      env,
+		Reserved: reserved,
+		Command:  command,
+
+		LogFormat:           rec.loggingConfig().LogFormat,
+		ApplicationLogLevel: rec.ApplicationLogLevel,
+		SystemLogLevel:      rec.SystemLogLevel,
+		LogGroup:            rec.logGroup(),
 	}
 }
 

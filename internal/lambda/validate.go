@@ -186,6 +186,7 @@ type configFields struct {
 	TracingConfig    *tracingConfig    `json:"TracingConfig"`
 	EphemeralStorage *ephemeralStorage `json:"EphemeralStorage"`
 	Layers           []string          `json:"Layers"`
+	LoggingConfig    *loggingConfig    `json:"LoggingConfig"`
 }
 
 // validateConfig checks the shared settings in the order AWS reports them.
@@ -238,6 +239,11 @@ func validateConfig(c configFields) error {
 	}
 	if c.Environment != nil {
 		if err := validateEnv(c.Environment.Variables); err != nil {
+			return err
+		}
+	}
+	if c.LoggingConfig != nil {
+		if err := validateLogging(c.LoggingConfig); err != nil {
 			return err
 		}
 	}
@@ -315,4 +321,31 @@ func contains(list []string, s string) bool {
 func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+var (
+	reLogGroup       = regexp.MustCompile(`^[\.\-_/#A-Za-z0-9]+$`)
+	appLogLevels     = []string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"}
+	systemLogLevels  = []string{"DEBUG", "INFO", "WARN"}
+	errLevelsNotJSON = invalidParameter("ApplicationLogLevel and SystemLogLevel can only be set when LogFormat is JSON.")
+)
+
+// validateLogging checks a LoggingConfig as the service model constrains it.
+func validateLogging(l *loggingConfig) error {
+	if l.LogFormat != "" && l.LogFormat != "JSON" && l.LogFormat != "Text" {
+		return awsproto.Validation(l.LogFormat, "loggingConfig.logFormat", "Member must satisfy enum value set: [JSON, Text]")
+	}
+	if l.ApplicationLogLevel != "" && !contains(appLogLevels, l.ApplicationLogLevel) {
+		return awsproto.Validation(l.ApplicationLogLevel, "loggingConfig.applicationLogLevel", "Member must satisfy enum value set: [TRACE, DEBUG, INFO, WARN, ERROR, FATAL]")
+	}
+	if l.SystemLogLevel != "" && !contains(systemLogLevels, l.SystemLogLevel) {
+		return awsproto.Validation(l.SystemLogLevel, "loggingConfig.systemLogLevel", "Member must satisfy enum value set: [DEBUG, INFO, WARN]")
+	}
+	if (l.ApplicationLogLevel != "" || l.SystemLogLevel != "") && l.LogFormat == "Text" {
+		return errLevelsNotJSON
+	}
+	if l.LogGroup != "" && (len(l.LogGroup) > 512 || !reLogGroup.MatchString(l.LogGroup)) {
+		return awsproto.Validation(l.LogGroup, "loggingConfig.logGroup", `Member must satisfy regular expression pattern: [\.\-_/#A-Za-z0-9]+`)
+	}
+	return nil
 }

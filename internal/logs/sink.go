@@ -12,7 +12,8 @@ import (
 
 // Sink lands function log lines in CloudWatch Logs: each line is one event (ending
 // in "\n", as Lambda's do) in
-// /aws/lambda/<function>, in the stream the engine names, in the function's
+// the function's log group (/aws/lambda/<function> unless its LoggingConfig names
+// another), in the stream the engine names, in the function's
 // region; the group and stream are created on first use. Append only copies the
 // line into a buffer (the invoke hot path never waits on the store); a goroutine
 // publishes the buffer in batches every FlushEvery or every FlushEvents lines.
@@ -141,7 +142,11 @@ func (k *Sink) flush() {
 	evs := make([]pendingEvent, 0, len(lines))
 	var targets []target // of each event in evs
 	for _, l := range lines {
-		tg := target{l.fn.Region, "/aws/lambda/" + l.fn.Name, l.stream}
+		group := l.fn.LogGroup
+		if group == "" {
+			group = "/aws/lambda/" + l.fn.Name
+		}
+		tg := target{l.fn.Region, group, l.stream}
 		if !ready[tg] {
 			if _, err := s.ensureStream(ctx, tg.region, tg.group, tg.stream, true); err != nil && !errors.Is(err, errStreamExists) {
 				slog.Error("logs: cannot create log stream", "group", tg.group, "stream", tg.stream, "err", err)
