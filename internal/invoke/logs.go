@@ -290,20 +290,16 @@ func baseEnv(e *Engine, fn *Function) []string {
 }
 
 // appendLayerPaths adds the variables through which a managed runtime finds the
-// layers in fn.OptDir, where Lambda's runtimes look under /opt. Python: the
-// layer paths come after the code directory (the bootstrap puts LAMBDA_TASK_ROOT
-// first) and before the function's own PYTHONPATH, as Lambda orders sys.path.
-// Node.js: Lambda's NODE_PATH, unless the function sets its own (which Lambda's
-// runtime then leaves alone too). Duplicate keys are fine: the last one wins.
+// layers in fn.OptDir, where Lambda's runtimes look under /opt: _STRATUS_OPT_DIR
+// for Stratus's Python and Java clients, which build their search paths from it
+// as AWS's do from /opt; for Node.js, Lambda's NODE_PATH, unless the function sets
+// its own (which Lambda's runtime then leaves alone too).
 func appendLayerPaths(env []string, fn *Function) []string {
 	opt := fn.OptDir
+	// Stratus's own runtime clients (Python, Java) look for layers here instead of
+	// /opt; the variable is theirs, so it goes whatever the runtime.
+	env = append(env, "_STRATUS_OPT_DIR="+opt)
 	switch {
-	case len(fn.Runtime) > 6 && fn.Runtime[:6] == "python":
-		p := opt + "/python/lib/" + fn.Runtime + "/site-packages:" + opt + "/python"
-		if own := fn.Env["PYTHONPATH"]; own != "" {
-			p += ":" + own
-		}
-		env = append(env, "PYTHONPATH="+p)
 	case len(fn.Runtime) > 6 && fn.Runtime[:6] == "nodejs":
 		if _, own := fn.Env["NODE_PATH"]; !own {
 			major := fn.Runtime[6:]

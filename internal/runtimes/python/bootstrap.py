@@ -641,7 +641,9 @@ def _set_sys_path():
     own = "%d.%d" % sys.version_info[:2]
     if own not in versions:
         versions.append(own)
-    front = [task_root] + ["/opt/python/lib/python%s/site-packages" % v for v in versions] + ["/opt/python"]
+    # Layers are under /opt on AWS; Stratus's process sandbox names their directory.
+    opt = os.environ.get("_STRATUS_OPT_DIR") or "/opt"
+    front = [task_root] + [opt + "/python/lib/python%s/site-packages" % v for v in versions] + [opt + "/python"]
     sys.path[:0] = [p for p in front if p not in sys.path]
 
 

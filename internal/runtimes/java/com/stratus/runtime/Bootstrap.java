@@ -296,7 +296,12 @@ public final class Bootstrap {
         try {
             File root = new File(taskRoot());
             urls.add(root.toURI().toURL());
-            for (File dir : new File[] {new File(root, "lib"), new File("/opt/java/lib")}) {
+            // Layers are under /opt on AWS; Stratus's process sandbox names their directory.
+            String opt = System.getenv("_STRATUS_OPT_DIR");
+            if (opt == null || opt.isEmpty()) {
+                opt = "/opt";
+            }
+            for (File dir : new File[] {new File(root, "lib"), new File(opt, "java/lib")}) {
                 File[] jars = dir.listFiles(new java.io.FilenameFilter() {
                     public boolean accept(File d, String n) {
                         return n.endsWith(".jar");
