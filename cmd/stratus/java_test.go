@@ -443,6 +443,28 @@ func TestJavaRuntime(t *testing.T) {
 		}
 	})
 
+	t.Run("jar from a layer", func(t *testing.T) {
+		t.Parallel()
+		// The same package with lib/greeter.jar moved into a layer's java/lib.
+		code, layer := splitJar(t, javaTestZip(t))
+		lv, err := c.PublishLayerVersion(t.Context(), &lambda.PublishLayerVersionInput{
+			LayerName: aws.String("greeter"), Content: &types.LayerVersionContentInput{ZipFile: layer}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.CreateFunction(t.Context(), &lambda.CreateFunctionInput{
+			FunctionName: aws.String("java-layer"), Runtime: types.RuntimeJava21, Handler: aws.String("example.UsesLib"),
+			Role: aws.String(testRole), MemorySize: aws.Int32(512), Timeout: aws.Int32(5),
+			Code: &types.FunctionCode{ZipFile: code}, Layers: []string{aws.ToString(lv.LayerVersionArn)},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		out := invokeFn(t, c, "java-layer", `"Ana"`)
+		if string(out.Payload) != `"Hi Ana from a jar"` || out.FunctionError != nil {
+			t.Errorf("payload %s, FunctionError %v", out.Payload, out.FunctionError)
+		}
+	})
+
 	t.Run("class not found", func(t *testing.T) {
 		t.Parallel()
 		createJavaFn(t, c, "java-nope", "example.Nope::handleRequest")
@@ -527,4 +549,40 @@ func TestJavaRuntime(t *testing.T) {
 			t.Errorf("tail lacks the init error type:\n%s", tail)
 		}
 	})
+}
+
+// splitJar returns pkg without lib/greeter.jar, and a layer zip holding that jar
+// at java/lib/greeter.jar, where Lambda's Java runtime looks in layers.
+func splitJar(t *testing.T, pkg []byte) (code, layer []byte) {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(pkg), int64(len(pkg)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cb, lb bytes.Buffer
+	cw, lw := zip.NewWriter(&cb), zip.NewWriter(&lb)
+	for _, f := range zr.File {
+		if f.Name == "lib/greeter.jar" {
+			r, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, _ := lw.Create("java/lib/greeter.jar")
+			if _, err := io.Copy(w, r); err != nil {
+				t.Fatal(err)
+			}
+			r.Close()
+			continue
+		}
+		if err := cw.Copy(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := cw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := lw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return cb.Bytes(), lb.Bytes()
 }
