@@ -5,6 +5,7 @@
 package runtimes
 
 import (
+	"bytes"
 	"embed"
 	"errors"
 	"fmt"
@@ -16,7 +17,7 @@ import (
 	"strings"
 )
 
-//go:embed python/bootstrap.py nodejs/bootstrap.mjs
+//go:embed python/bootstrap.py python/stratus_runtime.py nodejs/bootstrap.mjs
 var bootstraps embed.FS
 
 // Families of runtimes, by their Runtime name prefix.
@@ -53,6 +54,11 @@ func (r *Runtimes) Open() error {
 			return err
 		}
 		dst := filepath.Join(r.Dir, path)
+		if old, err := os.ReadFile(dst); err == nil && bytes.Equal(old, b) {
+			// Unchanged: keep its modification time, so the bytecode Python
+			// cached for it stays valid across restarts.
+			return nil
+		}
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
@@ -72,7 +78,20 @@ func (r *Runtimes) Open() error {
 			r.found[family] = p
 		}
 	}
+	r.compilePython()
 	return nil
+}
+
+// compilePython has the Python interpreter cache the client's bytecode now, so
+// that not even the first cold start compiles it. Failing is harmless: the first
+// runtime to import the client caches it instead.
+func (r *Runtimes) compilePython() {
+	py := r.interpreter(Python)
+	if py == "" {
+		return
+	}
+	src := filepath.Join(r.Dir, "python", "stratus_runtime.py")
+	exec.Command(py, "-c", "import py_compile, sys; py_compile.compile(sys.argv[1], doraise=True)", src).Run() //nolint:errcheck
 }
 
 // defaultInterpreters are tried in order. Debian's own interpreters come first on
