@@ -22,7 +22,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -123,7 +122,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rep := &report{
 		Date:        time.Now().UTC().Format(time.RFC3339),
 		Command:     strings.Join(append([]string{"invokebench"}, args...), " "),
-		Machine:     machineInfo(),
+		Machine:     bench.MachineInfo(),
 		Payload:     c.payload,
 		FunctionEnv: c.fnEnv,
 		Bounds: fmt.Sprintf("each phase: %d requests or %v, whichever first, in %d rounds alternating with the other phases of its client count; warm-up %v untimed",
@@ -135,7 +134,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer rig.Close(context.Background()) //nolint:errcheck // a measuring error comes first
-	rep.LoadBefore = loadAvg()
+	rep.LoadBefore = bench.LoadAvg()
 
 	for _, n := range c.clients {
 		phases := []*phaseRun{
@@ -166,7 +165,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		rep.Phases = append(rep.Phases, newPhase(phaseCold, cold, bench.Usage{}))
 		rep.ColdInitP50ms = ms(inits.P50)
 	}
-	rep.LoadAfter = loadAvg()
+	rep.LoadAfter = bench.LoadAvg()
 	rep.Ratios = ratios(rep.Phases, c.clients)
 	if c.output == "json" {
 		enc := json.NewEncoder(stdout)
@@ -268,40 +267,8 @@ func progress(stderr io.Writer, output, msg string) {
 	}
 }
 
-// loadAvg is /proc/loadavg's first three fields: other work on the machine skews
-// every number, so the report shows how busy it was.
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
 
-type machine struct {
-	CPUs       int    `json:"cpus"`
-	CPUModel   string `json:"cpu_model"`
-	GOMAXPROCS int    `json:"gomaxprocs"`
-	Go         string `json:"go"`
-	OS         string `json:"os"`
-}
 
-func machineInfo() machine {
-	m := machine{CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), Go: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH, CPUModel: "unknown"}
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for line := range strings.SplitSeq(string(b), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				m.CPUModel = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	return m
-}
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }

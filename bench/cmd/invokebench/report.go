@@ -30,7 +30,7 @@ const (
 type report struct {
 	Date       string  `json:"date"`
 	Command    string  `json:"command"`
-	Machine    machine `json:"machine"`
+	Machine    bench.Machine `json:"machine"`
 	LoadBefore string  `json:"loadavg_before"`
 	LoadAfter  string  `json:"loadavg_after"`
 	Payload    int     `json:"payload_bytes"`

@@ -37,7 +37,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -138,7 +137,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rep := &report{
 		Date:    time.Now().UTC().Format(time.RFC3339),
 		Command: strings.Join(append([]string{"runtimebench"}, args...), " "),
-		Machine: machineInfo(),
+		Machine: bench.MachineInfo(),
 		Payload: c.payload,
 		Bounds: fmt.Sprintf("per language: %d bare starts, bootstrap runs and cold starts each (all phases together at most %v), warm invokes %d or %v at 1 client, whichever first; in %d rounds alternating phases and languages; warm-up %v untimed",
 			c.cold, c.maxTime, c.requests, c.duration, c.rounds, c.warmup),
@@ -174,7 +173,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		rep.Languages = append(rep.Languages, language{Name: l.Name, Runtime: string(l.Runtime), Interpreter: l.Bare[0], Version: version(l.Bare[0])})
 		runs = append(runs, lr)
 	}
-	rep.LoadBefore = loadAvg()
+	rep.LoadBefore = bench.LoadAvg()
 	deadline := time.Now().Add(c.maxTime)
 	for round := range c.rounds {
 		progress(stderr, c.output, fmt.Sprintf("round %d of %d", round+1, c.rounds))
@@ -212,7 +211,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	rep.LoadAfter = loadAvg()
+	rep.LoadAfter = bench.LoadAvg()
 	for i, lr := range runs {
 		if err := rig.DeleteFunction(ctx, lr.warmFn); err != nil {
 			return err
@@ -360,36 +359,5 @@ func version(interp string) string {
 	return strings.TrimSpace(string(out))
 }
 
-// loadAvg is /proc/loadavg's first three fields.
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
 
-type machine struct {
-	CPUs       int    `json:"cpus"`
-	CPUModel   string `json:"cpu_model"`
-	GOMAXPROCS int    `json:"gomaxprocs"`
-	Go         string `json:"go"`
-	OS         string `json:"os"`
-}
 
-func machineInfo() machine {
-	m := machine{CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), Go: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH, CPUModel: "unknown"}
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for line := range strings.SplitSeq(string(b), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				m.CPUModel = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	return m
-}
