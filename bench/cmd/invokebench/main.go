@@ -267,8 +267,5 @@ func progress(stderr io.Writer, output, msg string) {
 	}
 }
 
-
-
-
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }

@@ -28,12 +28,12 @@ const (
 
 // report is the whole run, the JSON of --output json.
 type report struct {
-	Date       string  `json:"date"`
-	Command    string  `json:"command"`
+	Date       string        `json:"date"`
+	Command    string        `json:"command"`
 	Machine    bench.Machine `json:"machine"`
-	LoadBefore string  `json:"loadavg_before"`
-	LoadAfter  string  `json:"loadavg_after"`
-	Payload    int     `json:"payload_bytes"`
+	LoadBefore string        `json:"loadavg_before"`
+	LoadAfter  string        `json:"loadavg_after"`
+	Payload    int           `json:"payload_bytes"`
 	// FunctionEnv is --fn-env, when the run is an experiment.
 	FunctionEnv map[string]string `json:"function_env,omitempty"`
 	Bounds      string            `json:"bounds"`

@@ -358,6 +358,3 @@ func version(interp string) string {
 	}
 	return strings.TrimSpace(string(out))
 }
-
-
-

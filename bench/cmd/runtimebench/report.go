@@ -26,15 +26,15 @@ const targetOverheadMs = 15.0
 
 // report is the whole run, the JSON of --output json.
 type report struct {
-	Date       string     `json:"date"`
-	Command    string     `json:"command"`
-	Machine    bench.Machine    `json:"machine"`
-	LoadBefore string     `json:"loadavg_before"`
-	LoadAfter  string     `json:"loadavg_after"`
-	Payload    int        `json:"payload_bytes"`
-	Bounds     string     `json:"bounds"`
-	Languages  []language `json:"languages"`
-	Checks     []check    `json:"checks"`
+	Date       string        `json:"date"`
+	Command    string        `json:"command"`
+	Machine    bench.Machine `json:"machine"`
+	LoadBefore string        `json:"loadavg_before"`
+	LoadAfter  string        `json:"loadavg_after"`
+	Payload    int           `json:"payload_bytes"`
+	Bounds     string        `json:"bounds"`
+	Languages  []language    `json:"languages"`
+	Checks     []check       `json:"checks"`
 }
 
 type language struct {
