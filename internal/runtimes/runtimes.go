@@ -17,7 +17,7 @@ import (
 	"strings"
 )
 
-//go:embed python/bootstrap.py python/stratus_runtime.py nodejs/bootstrap.mjs
+//go:embed python/bootstrap.py python/stratus_runtime.py nodejs/bootstrap.cjs
 var bootstraps embed.FS
 
 // Families of runtimes, by their Runtime name prefix.
@@ -197,7 +197,7 @@ func (r *Runtimes) Command(runtime string) ([]string, error) {
 		// -u: unbuffered output, so every line reaches the log as it is printed.
 		return []string{r.interpreter(runtime), "-u", filepath.Join(r.Dir, "python", "bootstrap.py")}, nil
 	case NodeJS:
-		return []string{r.interpreter(runtime), filepath.Join(r.Dir, "nodejs", "bootstrap.mjs")}, nil
+		return []string{r.interpreter(runtime), filepath.Join(r.Dir, "nodejs", "bootstrap.cjs")}, nil
 	case Java:
 		return r.javaCommand(runtime)
 	}

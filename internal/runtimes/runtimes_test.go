@@ -14,7 +14,7 @@ func TestCommandAndCheck(t *testing.T) {
 	if err := r.Open(); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"python/bootstrap.py", "nodejs/bootstrap.mjs"} {
+	for _, f := range []string{"python/bootstrap.py", "nodejs/bootstrap.cjs"} {
 		if _, err := os.Stat(filepath.Join(r.Dir, f)); err != nil {
 			t.Errorf("bootstrap %s not written: %v", f, err)
 		}

@@ -1,6 +1,6 @@
 // Stratus's runtime client for Lambda's Node.js runtimes (nodejs18.x and later).
 //
-// Started as `node bootstrap.mjs` in the function's code directory with the
+// Started as `node bootstrap.cjs` in the function's code directory with the
 // environment Lambda gives a runtime, it loads the handler named by _HANDLER from
 // LAMBDA_TASK_ROOT and serves invocations from the Runtime API at
 // AWS_LAMBDA_RUNTIME_API, following the conventions of AWS's own Node.js runtime
@@ -18,12 +18,18 @@
 //   - an uncaught exception or unhandled rejection during an invocation fails it
 //     and ends the process (exit 129 / 128), as Lambda's runtime does.
 
-import net from 'node:net';
-import fs from 'node:fs';
-import path from 'node:path';
-import util from 'node:util';
-import Module, { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+'use strict';
+
+// CommonJS, not an ES module: an ESM entry point costs Node several milliseconds
+// of every cold start to set up its module loader, which an ESM handler's
+// import() then sets up only when one is used.
+const net = require('node:net');
+const fs = require('node:fs');
+const path = require('node:path');
+const util = require('node:util');
+const Module = require('node:module');
+const { createRequire } = Module;
+const { pathToFileURL } = require('node:url');
 
 const taskRoot = process.env.LAMBDA_TASK_ROOT || process.cwd();
 const runtimeDir = process.env.LAMBDA_RUNTIME_DIR || '/var/runtime';
@@ -628,12 +634,14 @@ process.on('unhandledRejection', (reason, promise) => {
 });
 process.on('beforeExit', () => beforeExit());
 
-try {
-  runtime.handler = await loadHandler(process.env._HANDLER || '');
-  isAsync = runtime.handler.constructor?.name === 'AsyncFunction';
-  streaming = runtime.handler[streamingKey] === 'response';
-} catch (err) {
-  logError('Uncaught Exception', err);
-  postInitError(err, () => process.exit(129));
-}
-if (runtime.handler) scheduleIteration();
+(async () => {
+  try {
+    runtime.handler = await loadHandler(process.env._HANDLER || '');
+    isAsync = runtime.handler.constructor?.name === 'AsyncFunction';
+    streaming = runtime.handler[streamingKey] === 'response';
+  } catch (err) {
+    logError('Uncaught Exception', err);
+    postInitError(err, () => process.exit(129));
+  }
+  if (runtime.handler) scheduleIteration();
+})();
