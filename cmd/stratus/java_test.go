@@ -26,6 +26,23 @@ import (
 // compiled against Stratus's own aws-lambda-java-core API. example.lib.Greeter
 // goes into lib/greeter.jar; the rest are classes at the package's root.
 var javaTestSources = map[string]string{
+	"example/Levels.java": `package example;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.LambdaLogger;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.logging.LogLevel;
+
+public class Levels implements RequestHandler<String, String> {
+    @Override
+    public String handleRequest(String name, Context context) {
+        LambdaLogger logger = context.getLogger();
+        logger.log("too fine", LogLevel.DEBUG);
+        logger.log("hello " + name, LogLevel.INFO);
+        return "ok";
+    }
+}
+`,
 	"example/Hello.java": `package example;
 
 import com.amazonaws.services.lambda.runtime.Context;
@@ -440,6 +457,43 @@ func TestJavaRuntime(t *testing.T) {
 		out := invokeFn(t, c, "java-lib", `"Ana"`)
 		if string(out.Payload) != `"Hi Ana from a jar"` || out.FunctionError != nil {
 			t.Errorf("payload %s, FunctionError %v", out.Payload, out.FunctionError)
+		}
+	})
+
+	t.Run("JSON log format", func(t *testing.T) {
+		t.Parallel()
+		if _, err := c.CreateFunction(t.Context(), &lambda.CreateFunctionInput{
+			FunctionName: aws.String("java-json"), Runtime: types.RuntimeJava21, Handler: aws.String("example.Levels"),
+			Role: aws.String(testRole), MemorySize: aws.Int32(512), Timeout: aws.Int32(5),
+			Code:          &types.FunctionCode{ZipFile: javaTestZip(t)},
+			LoggingConfig: &types.LoggingConfig{LogFormat: types.LogFormatJson},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		out := invokeFn(t, c, "java-json", `"Ana"`, func(in *lambda.InvokeInput) { in.LogType = types.LogTypeTail })
+		tail, _ := base64.StdEncoding.DecodeString(aws.ToString(out.LogResult))
+		var found bool
+		var requestID string
+		for _, line := range strings.Split(strings.TrimSpace(string(tail)), "\n") {
+			var rec map[string]any
+			if json.Unmarshal([]byte(line), &rec) != nil {
+				continue // the JVM's own output
+			}
+			if rec["type"] == "platform.start" {
+				requestID, _ = rec["record"].(map[string]any)["requestId"].(string)
+			}
+			if rec["message"] == "too fine" {
+				t.Errorf("DEBUG line logged at level INFO: %s", line)
+			}
+			if rec["message"] == "hello Ana" {
+				found = rec["level"] == "INFO" && requestID != "" && rec["AWSRequestId"] == requestID
+				if _, ok := rec["timestamp"].(string); !ok {
+					t.Errorf("no timestamp: %s", line)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no JSON INFO line with the request id:\n%s", tail)
 		}
 	})
 

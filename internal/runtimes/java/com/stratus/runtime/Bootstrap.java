@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.ClientContext;
 import com.amazonaws.services.lambda.runtime.CognitoIdentity;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.LambdaLogger;
+import com.amazonaws.services.lambda.runtime.logging.LogLevel;
 import com.amazonaws.services.lambda.runtime.LambdaRuntime;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
@@ -171,6 +172,7 @@ public final class Bootstrap {
             try {
                 byte[] result;
                 try {
+                    currentRequestId = id;
                     result = handler.call(next.body, new LambdaContext(id, next.headers));
                 } catch (InvocationTargetException e) {
                     throw e.getCause();
@@ -258,13 +260,67 @@ public final class Bootstrap {
 
     // ------------------------------------------------------------------ logging
 
+    /** The request being served, for JSON log lines; null during init. */
+    static volatile String currentRequestId;
+
+    static final boolean JSON_LOGS = "JSON".equals(System.getenv("AWS_LAMBDA_LOG_FORMAT"));
+    static final LogLevel MIN_LEVEL = minLevel();
+
+    private static LogLevel minLevel() {
+        String v = System.getenv("AWS_LAMBDA_LOG_LEVEL");
+        LogLevel l = v == null ? LogLevel.UNDEFINED : LogLevel.fromString(v);
+        return l == LogLevel.UNDEFINED ? LogLevel.INFO : l;
+    }
+
+    /**
+     * logAt writes one LambdaLogger line: as it is with the Text format; with JSON, as
+     * AWS's Java runtime writes it ({"timestamp","level","message","AWSRequestId"}),
+     * dropping levels below AWS_LAMBDA_LOG_LEVEL (lines without a level pass).
+     */
+    static void logAt(String message, LogLevel level) {
+        if (message == null) {
+            message = "null";
+        }
+        if (!JSON_LOGS) {
+            log(message);
+            return;
+        }
+        if (level != LogLevel.UNDEFINED && level.ordinal() < MIN_LEVEL.ordinal()) {
+            return;
+        }
+        StringBuilder b = new StringBuilder(message.length() + 128);
+        b.append("{\"timestamp\":");
+        Json.quote(b, java.time.format.DateTimeFormatter.ISO_INSTANT.format(java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)));
+        if (level != LogLevel.UNDEFINED) {
+            b.append(",\"level\":");
+            Json.quote(b, level.name());
+        }
+        b.append(",\"message\":");
+        Json.quote(b, message.endsWith("\n") ? message.substring(0, message.length() - 1) : message);
+        String id = currentRequestId;
+        if (id != null) {
+            b.append(",\"AWSRequestId\":");
+            Json.quote(b, id);
+        }
+        b.append('}');
+        log(b.toString());
+    }
+
     static final LambdaLogger LOGGER = new LambdaLogger() {
         public void log(String message) {
-            Bootstrap.log(message == null ? "null" : message);
+            logAt(message, LogLevel.UNDEFINED);
         }
 
         public void log(byte[] message) {
-            log(new String(message, StandardCharsets.UTF_8));
+            logAt(new String(message, StandardCharsets.UTF_8), LogLevel.UNDEFINED);
+        }
+
+        public void log(String message, LogLevel level) {
+            logAt(message, level);
+        }
+
+        public void log(byte[] message, LogLevel level) {
+            logAt(new String(message, StandardCharsets.UTF_8), level);
         }
     };
 
