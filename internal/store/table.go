@@ -127,8 +127,10 @@ type Change[T any] struct {
 }
 
 // Watch calls fn for every key's current value, then once with ok=false to mark the
-// end of the initial state, then for every later change until ctx ends. fn runs on
-// one goroutine, in order. Values that fail to decode are skipped.
+// end of the initial state, then for later changes until ctx ends. fn runs on one
+// goroutine, in order. A value soon overwritten or deleted may be skipped (a delete
+// purges what the watcher has not read yet), but every key's latest state is
+// always delivered. Values that fail to decode are skipped.
 func (t *Table[T]) Watch(ctx context.Context, fn func(c Change[T], ok bool)) error {
 	w, err := t.kv.WatchAll(ctx)
 	if err != nil {
