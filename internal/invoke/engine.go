@@ -6,7 +6,6 @@ package invoke
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -288,5 +287,3 @@ func (e *Engine) FunctionStats(key string) (live, idle int) {
 	defer p.mu.Unlock()
 	return len(p.all), len(p.idle)
 }
-
-func (e *Engine) String() string { return fmt.Sprintf("invoke.Engine(%s)", e.Sandbox.Name()) }

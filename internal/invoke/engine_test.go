@@ -149,15 +149,14 @@ func testFunction(t *testing.T, name string) *Function {
 
 func TestRuntimeAPIProtocol(t *testing.T) {
 	type seen struct {
-		status       int
-		body         string
-		dupStatus    int
-		dupBody      string
-		unknown      int
-		unknownBody  string
-		headers      http.Header
-		errorStatus  int
-		secondStatus int
+		status      int
+		body        string
+		dupStatus   int
+		dupBody     string
+		unknown     int
+		unknownBody string
+		headers     http.Header
+		errorStatus int
 	}
 	var mu sync.Mutex
 	var got seen

@@ -12,9 +12,8 @@ import (
 type fnState struct {
 	inflight atomic.Int64
 
-	cur  atomic.Pointer[pool] // fast path for poolFor
-	mu   sync.Mutex           // serialises pool replacement
-	pool *pool                // guarded by mu; == cur
+	cur atomic.Pointer[pool] // the current pool; read without a lock
+	mu  sync.Mutex           // serialises replacing cur
 }
 
 // poolFor returns the pool running fn's generation, replacing (and draining) an
