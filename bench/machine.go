@@ -42,3 +42,15 @@ func MachineInfo() Machine {
 	}
 	return m
 }
+
+// Verdict is how reports print a check against a target: PASS, FAIL, or info for
+// a figure with no target (nil).
+func Verdict(pass *bool) string {
+	switch {
+	case pass == nil:
+		return "info"
+	case *pass:
+		return "PASS"
+	}
+	return "FAIL"
+}

@@ -145,14 +145,7 @@ func (r *report) writeText(w io.Writer) {
 	fmt.Fprintln(w, "\noverheads (same run) vs target")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, x := range r.Checks {
-		verdict := "info"
-		if x.Pass != nil {
-			verdict = "FAIL"
-			if *x.Pass {
-				verdict = "PASS"
-			}
-		}
-		fmt.Fprintf(tw, "  %s\t%.2f %s\t%s\t%s\n", x.Name, x.Value, x.Unit, x.Target, verdict)
+		fmt.Fprintf(tw, "  %s\t%.2f %s\t%s\t%s\n", x.Name, x.Value, x.Unit, x.Target, bench.Verdict(x.Pass))
 	}
 	tw.Flush()
 }
