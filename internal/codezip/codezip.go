@@ -99,6 +99,18 @@ func Inspect(b []byte, lim Limits) (unzipped int64, err error) {
 	return p.unzipped, nil
 }
 
+// Size returns the sum of the entries' uncompressed sizes as the archive's
+// directory declares them, without inflating anything: the figure Inspect returns
+// for an archive that Inspect or Unpack has accepted. For any other archive it
+// checks only what can be checked without inflating.
+func Size(b []byte) (int64, error) {
+	p, err := newPlan(b, Limits{}.withDefaults())
+	if err != nil {
+		return 0, err
+	}
+	return p.unzipped, nil
+}
+
 // Unpack extracts the archive in b into dir, which must not exist or be an
 // empty directory, and whose parent must exist. It returns the errors of
 // Inspect for a bad archive, an error wrapping fs.ErrExist when dir is

@@ -546,3 +546,19 @@ func TestUnpackDeepTree(t *testing.T) {
 	}
 	wantFile(t, filepath.Join(d, name), "deep", 0o644)
 }
+
+// TestSizeMatchesInspect: Size reads the same total from the directory that
+// Inspect verifies by inflating.
+func TestSizeMatchesInspect(t *testing.T) {
+	b := makeZip(t, file("a.txt", "hello"), file("dir/b.txt", strings.Repeat("x", 5000)))
+	want, err := codezip.Inspect(b, codezip.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := codezip.Size(b); err != nil || got != want || got != 5005 {
+		t.Errorf("Size = %d, %v; Inspect = %d", got, err, want)
+	}
+	if _, err := codezip.Size([]byte("not a zip")); !errors.Is(err, codezip.ErrNotZip) {
+		t.Errorf("Size(not a zip) = %v", err)
+	}
+}

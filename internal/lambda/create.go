@@ -145,7 +145,7 @@ func (c acceptedCode) apply(rec *record) {
 	rec.CodeDigest, rec.CodeSha256, rec.CodeSize, rec.CodeUnzipped = c.digest, c.sha256b64, c.size, c.unzipped
 }
 
-// acceptCode checks a Code parameter, stores its zip as a blob and unpacks it.
+// acceptCode checks a Code parameter, unpacks its zip and stores it as a blob.
 func (s *Service) acceptCode(c *codeInput) (acceptedCode, error) {
 	switch {
 	case c.ImageURI != nil:
@@ -155,17 +155,20 @@ func (s *Service) acceptCode(c *codeInput) (acceptedCode, error) {
 	case c.ZipFile == nil:
 		return acceptedCode{}, errNoCode
 	}
-	unzipped, err := codezip.Inspect(c.ZipFile, codezip.Limits{})
+	sum := sha256.Sum256(c.ZipFile)
+	digest := hex.EncodeToString(sum[:])
+	// Unpacking validates the archive fully (a package already unpacked under its
+	// digest was validated then), so it is inflated once, not checked and then
+	// unpacked; only a valid package is stored.
+	if err := s.ensureCode(digest, c.ZipFile); err != nil {
+		return acceptedCode{}, codeError(err)
+	}
+	unzipped, err := codezip.Size(c.ZipFile)
 	if err != nil {
 		return acceptedCode{}, codeError(err)
 	}
-	sum := sha256.Sum256(c.ZipFile)
-	digest := hex.EncodeToString(sum[:])
 	if _, _, err := s.Blobs.PutBytes(c.ZipFile); err != nil {
 		return acceptedCode{}, err
-	}
-	if err := s.ensureCode(digest, c.ZipFile); err != nil {
-		return acceptedCode{}, codeError(err)
 	}
 	return acceptedCode{digest: digest, sha256b64: base64.StdEncoding.EncodeToString(sum[:]),
 		size: int64(len(c.ZipFile)), unzipped: unzipped}, nil
