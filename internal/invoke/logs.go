@@ -270,7 +270,10 @@ func baseEnv(e *Engine, fn *Function) []string {
 		"LD_LIBRARY_PATH=/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:"+fn.CodeDir+":"+fn.CodeDir+"/lib:"+opt+"/lib",
 	)
 	if fn.OptDir != "" {
-		env = appendLayerPaths(env, fn)
+		// Stratus's runtime clients look for layers here instead of /opt, building
+		// their search paths from it as AWS's do from /opt (Python's sys.path,
+		// Node.js's NODE_PATH, Java's class path).
+		env = append(env, "_STRATUS_OPT_DIR="+fn.OptDir)
 	}
 	// AWS_EXECUTION_ENV is not defined for the OS-only (provided.*) runtimes.
 	if fn.Runtime != "" && !isProvided(fn.Runtime) {
@@ -284,33 +287,6 @@ func baseEnv(e *Engine, fn *Function) []string {
 		env = append(env, "AWS_LAMBDA_LOG_FORMAT=JSON")
 		if fn.ApplicationLogLevel != "" {
 			env = append(env, "AWS_LAMBDA_LOG_LEVEL="+fn.ApplicationLogLevel)
-		}
-	}
-	return env
-}
-
-// appendLayerPaths adds the variables through which a managed runtime finds the
-// layers in fn.OptDir, where Lambda's runtimes look under /opt: _STRATUS_OPT_DIR
-// for Stratus's Python and Java clients, which build their search paths from it
-// as AWS's do from /opt; for Node.js, Lambda's NODE_PATH, unless the function sets
-// its own (which Lambda's runtime then leaves alone too).
-func appendLayerPaths(env []string, fn *Function) []string {
-	opt := fn.OptDir
-	// Stratus's own runtime clients (Python, Java) look for layers here instead of
-	// /opt; the variable is theirs, so it goes whatever the runtime.
-	env = append(env, "_STRATUS_OPT_DIR="+opt)
-	switch {
-	case len(fn.Runtime) > 6 && fn.Runtime[:6] == "nodejs":
-		if _, own := fn.Env["NODE_PATH"]; !own {
-			major := fn.Runtime[6:]
-			for i := 0; i < len(major); i++ {
-				if major[i] < '0' || major[i] > '9' {
-					major = major[:i]
-					break
-				}
-			}
-			// The tail is the bootstrap's own default after the /opt entries.
-			env = append(env, "NODE_PATH="+opt+"/nodejs/node"+major+"/node_modules:"+opt+"/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:"+fn.CodeDir)
 		}
 	}
 	return env

@@ -347,9 +347,12 @@ async function nextInvocation() {
 
 // NODE_PATH as Lambda's bootstrap sets it (unless the function set its own), so
 // that require() finds packages in layers (/opt/nodejs/...) and the code directory.
+// Layers are under /opt on AWS; Stratus's process sandbox names their directory.
 if (!process.env.NODE_PATH) {
-  const major = process.versions.node.split('.')[0];
-  process.env.NODE_PATH = [`/opt/nodejs/node${major}/node_modules`, '/opt/nodejs/node_modules',
+  const opt = process.env._STRATUS_OPT_DIR || '/opt';
+  const named = /^AWS_Lambda_nodejs(\d+)/.exec(process.env.AWS_EXECUTION_ENV || '');
+  const major = named ? named[1] : process.versions.node.split('.')[0];
+  process.env.NODE_PATH = [`${opt}/nodejs/node${major}/node_modules`, `${opt}/nodejs/node_modules`,
     path.join(runtimeDir, 'node_modules'), runtimeDir, taskRoot].join(':');
 }
 if (typeof Module._initPaths === 'function') Module._initPaths();
