@@ -46,7 +46,12 @@ func (s *Service) invoke(w http.ResponseWriter, r *http.Request, p params) error
 		}
 		clientContext = string(b)
 	}
-	e, qualifier, err := s.function(r, p.function)
+	region := awsproto.Info(r.Context()).Region
+	name, qualifier, err := s.invokeRef(r, p.function, region)
+	if err != nil {
+		return err
+	}
+	fn, invokedArn, err := s.resolveInvoke(region, name, qualifier)
 	if err != nil {
 		return err
 	}
@@ -67,12 +72,8 @@ func (s *Service) invoke(w http.ResponseWriter, r *http.Request, p params) error
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	invokedArn := e.fn.Arn
-	if qualifier != "" {
-		invokedArn += ":" + qualifier
-	}
 	res, err := s.Engine.Invoke(r.Context(), &invoke.Request{
-		Function:      e.fn,
+		Function:      fn,
 		Payload:       payload,
 		InvokedArn:    invokedArn,
 		ClientContext: clientContext,
@@ -85,7 +86,7 @@ func (s *Service) invoke(w http.ResponseWriter, r *http.Request, p params) error
 	wh := w.Header()
 	wh["Content-Type"] = []string{"application/json"}
 	wh["Content-Length"] = []string{strconv.Itoa(len(res.Payload))}
-	wh["X-Amz-Executed-Version"] = []string{e.fn.Version}
+	wh["X-Amz-Executed-Version"] = []string{fn.Version}
 	wh["X-Amzn-Requestid"] = []string{res.RequestID}
 	if res.FunctionError != "" {
 		wh["X-Amz-Function-Error"] = []string{res.FunctionError}
@@ -96,4 +97,22 @@ func (s *Service) invoke(w http.ResponseWriter, r *http.Request, p params) error
 	w.WriteHeader(http.StatusOK)
 	w.Write(res.Payload) //nolint:errcheck // the caller left
 	return nil
+}
+
+// resolveInvoke finds what an invocation of name:qualifier runs, now: the engine's
+// snapshot of the function version and the ARN as invoked (with the qualifier when
+// one was given). Sync Invoke and the delivery of queued events share it.
+func (s *Service) resolveInvoke(region, name, qualifier string) (*invoke.Function, string, error) {
+	e := s.lookup(region, name)
+	if e == nil {
+		return nil, "", functionNotFound(s.arn(region, name))
+	}
+	if qualifier != "" && qualifier != "$LATEST" {
+		return nil, "", functionNotFound(s.arn(region, name) + ":" + qualifier)
+	}
+	invokedArn := e.fn.Arn
+	if qualifier != "" {
+		invokedArn += ":" + qualifier
+	}
+	return e.fn, invokedArn, nil
 }

@@ -18,20 +18,9 @@ import (
 // parameter) to the cached function, or the error Lambda gives.
 func (s *Service) function(r *http.Request, ref string) (*entry, string, error) {
 	region := awsproto.Info(r.Context()).Region
-	name, qualifier, err := s.parseFunctionRef(ref, region, "functionName", 170)
+	name, qualifier, err := s.invokeRef(r, ref, region)
 	if err != nil {
 		return nil, "", err
-	}
-	if r.URL.RawQuery != "" { // invokes rarely carry a query; skip parsing when none
-		if q := r.URL.Query().Get("Qualifier"); q != "" {
-			if len(q) > 128 || !reQualifier.MatchString(q) {
-				return nil, "", awsproto.Validation(q, "qualifier", "Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)")
-			}
-			if qualifier != "" && qualifier != q {
-				return nil, "", invalidParameter("The derived qualifier from the function name does not match the specified qualifier.")
-			}
-			qualifier = q
-		}
 	}
 	e := s.lookup(region, name)
 	if e == nil {
@@ -41,6 +30,27 @@ func (s *Service) function(r *http.Request, ref string) (*entry, string, error) 
 		return nil, "", functionNotFound(s.arn(region, name) + ":" + qualifier)
 	}
 	return e, qualifier, nil
+}
+
+// invokeRef reads a function reference (name, partial or full ARN, with or without
+// a qualifier) and the Qualifier query parameter, which must agree with it.
+func (s *Service) invokeRef(r *http.Request, ref, region string) (name, qualifier string, err error) {
+	name, qualifier, err = s.parseFunctionRef(ref, region, "functionName", 170)
+	if err != nil {
+		return "", "", err
+	}
+	if r.URL.RawQuery != "" { // invokes rarely carry a query; skip parsing when none
+		if q := r.URL.Query().Get("Qualifier"); q != "" {
+			if len(q) > 128 || !reQualifier.MatchString(q) {
+				return "", "", awsproto.Validation(q, "qualifier", "Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)")
+			}
+			if qualifier != "" && qualifier != q {
+				return "", "", invalidParameter("The derived qualifier from the function name does not match the specified qualifier.")
+			}
+			qualifier = q
+		}
+	}
+	return name, qualifier, nil
 }
 
 type getFunctionOutput struct {
