@@ -164,6 +164,8 @@ func sequenceToken(now time.Time) string {
 func (s *Service) noteAppended(region, group, stream string, evs []pendingEvent, ingest int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	close(s.appended)
+	s.appended = make(chan struct{})
 	g := s.cache[groupKey(region, group)]
 	if g == nil {
 		return

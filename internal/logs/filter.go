@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/stratus-run/stratus/internal/awsproto"
 )
@@ -137,19 +137,50 @@ func (s *Service) filterLogEvents(ctx context.Context, r *http.Request) (any, er
 		}
 	}
 	var after *position
+	followed := false
 	if in.NextToken != nil {
-		b, err := base64.RawURLEncoding.DecodeString(*in.NextToken)
-		var p position
-		if err != nil || len(b) != 56 {
-			return nil, errBadToken
+		p, follow, err := parseFilterToken(*in.NextToken)
+		if err != nil {
+			return nil, err
 		}
-		if _, err := fmt.Sscanf(string(b), "%020d%036d", &p.ts, &p.seq); err != nil {
-			return nil, errBadToken
-		}
-		after = &p
+		after, followed = &p, follow
 	}
 
 	region := awsproto.Info(ctx).Region
+	following := followed || (in.NextToken == nil && isCLITail(r) && s.tails.repeat(r.RemoteAddr, region, group))
+	deadline := time.Now().Add(followWait)
+	for {
+		sig := s.appendedSignal()
+		out, last, more, err := s.filterOnce(ctx, region, group, &in, pt, after, limit)
+		if err != nil || !following {
+			return out, err
+		}
+		// Only a poll that carries a follow token waits: the first poll of a
+		// following tail answers at once with what is there.
+		if len(out.Events) > 0 || more || !followed || !waitAppended(ctx, sig, deadline) {
+			out.NextToken = followToken(last)
+			return out, nil
+		}
+	}
+}
+
+type filterLogEventsOutput struct {
+	Events             []filteredLogEvent `json:"events"`
+	SearchedLogStreams []struct{}         `json:"searchedLogStreams"`
+	NextToken          string             `json:"nextToken,omitempty"`
+}
+
+// filterOnce runs one FilterLogEvents query: the page, the position after its last
+// event (or after, or before the start time, when it has none), and whether more
+// pages follow.
+func (s *Service) filterOnce(ctx context.Context, region, group string, in *filterLogEventsInput, pt *pattern, after *position, limit int) (out filterLogEventsOutput, last position, more bool, err error) {
+	out = filterLogEventsOutput{Events: []filteredLogEvent{}, SearchedLogStreams: []struct{}{}}
+	switch {
+	case after != nil:
+		last = *after
+	default:
+		last = position{ts: aws0(in.StartTime) - 1}
+	}
 	s.mu.RLock()
 	g, err := s.lookupGroupLocked(region, group)
 	var cut int64
@@ -173,15 +204,10 @@ func (s *Service) filterLogEvents(ctx context.Context, r *http.Request) (any, er
 	}
 	s.mu.RUnlock()
 	if err != nil {
-		return nil, err
+		return out, last, false, err
 	}
-	out := struct {
-		Events             []filteredLogEvent `json:"events"`
-		SearchedLogStreams []struct{}         `json:"searchedLogStreams"`
-		NextToken          string             `json:"nextToken,omitempty"`
-	}{Events: []filteredLogEvent{}, SearchedLogStreams: []struct{}{}}
 	if len(wanted) == 0 {
-		return out, nil
+		return out, last, false, nil
 	}
 	filter := groupSubjects(region, group)
 	if len(wanted) == 1 {
@@ -191,7 +217,7 @@ func (s *Service) filterLogEvents(ctx context.Context, r *http.Request) (any, er
 	}
 	all, err := s.readEvents(ctx, filter, max(cut, aws0(in.StartTime)))
 	if err != nil {
-		return nil, err
+		return out, last, false, err
 	}
 	evs := all[:0]
 	for _, e := range all {
@@ -210,8 +236,12 @@ func (s *Service) filterLogEvents(ctx context.Context, r *http.Request) (any, er
 			IngestionTime: e.Ingestion, EventID: e.pos().String(),
 		})
 	}
-	if hi < len(evs) {
-		out.NextToken = base64.RawURLEncoding.EncodeToString([]byte(evs[hi-1].pos().String()))
+	if hi > 0 {
+		last = evs[hi-1].pos()
 	}
-	return out, nil
+	if hi < len(evs) {
+		out.NextToken = base64.RawURLEncoding.EncodeToString([]byte(last.String()))
+		more = true
+	}
+	return out, last, more, nil
 }

@@ -42,6 +42,10 @@ type Service struct {
 	// with this node's own writes.
 	mu    sync.RWMutex
 	cache map[string]*groupState // groupKey(region, name) → group
+	// appended is closed and replaced at every append: following tails wait on it.
+	appended chan struct{}
+
+	tails tailPolls
 
 	stop chan struct{}
 	done chan struct{}
@@ -116,6 +120,7 @@ func (s *Service) Open(ctx context.Context) error {
 		return fmt.Errorf("logs: events stream: %w", err)
 	}
 	s.cache = map[string]*groupState{}
+	s.appended = make(chan struct{})
 	keys, err := s.groups.Keys(ctx)
 	if err != nil {
 		return err
