@@ -19,6 +19,7 @@ import (
 	// testdata, so these keep the module required.
 	_ "github.com/aws/aws-lambda-go/lambda"
 	_ "github.com/aws/aws-lambda-go/lambdacontext"
+	_ "github.com/aws/aws-sdk-go-v2/config"
 )
 
 // testServer is a real Stratus server on a free loopback port.

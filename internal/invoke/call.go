@@ -3,18 +3,23 @@ package invoke
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"github.com/stratus-run/stratus/internal/awsproto"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/stratus-run/stratus/internal/awsproto"
 )
 
 // call is one invocation on its way through an environment.
 type call struct {
 	req     *Request
 	id      string
-	traceID string
-	done    chan outcome // buffered: the finisher never blocks on a caller that left
-	release func()       // frees the concurrency slot, once
+	traceID string // the X-Ray header the function sees, with its own segment as Parent
+	// parentID is the caller's segment (the incoming header's Parent): a function
+	// that invoked this one, for instance.
+	parentID string
+	done     chan outcome // buffered: the finisher never blocks on a caller that left
+	release  func()       // frees the concurrency slot, once
 
 	// Set by the environment that runs the call, under its lock.
 	start    time.Time
@@ -32,11 +37,59 @@ type outcome struct {
 
 func newCall(req *Request, release func()) *call {
 	c := &call{req: req, id: awsproto.NewRequestID(), done: make(chan outcome, 1), release: release}
-	c.traceID = req.TraceID
-	if c.traceID == "" {
-		c.traceID = newTraceID()
-	}
+	c.traceID, c.parentID = lambdaTrace(req.TraceID)
 	return c
+}
+
+// lambdaTrace is the trace header an invocation runs with, given the one it arrived
+// with: the same Root (so a chain of functions calling functions is one trace, the
+// callers' SDKs passing _X_AMZN_TRACE_ID on as X-Amzn-Trace-Id), a new Parent for
+// this invocation's own segment, and the caller's Sampled decision and Lineage.
+// It also returns the caller's segment. Without a valid Root a new trace starts.
+func lambdaTrace(in string) (header, parent string) {
+	var root, sampled, lineage string
+	for in != "" {
+		var field string
+		field, in, _ = strings.Cut(in, ";")
+		k, v, _ := strings.Cut(strings.TrimSpace(field), "=")
+		switch k {
+		case "Root":
+			root = v
+		case "Parent":
+			parent = v
+		case "Sampled":
+			sampled = v
+		case "Lineage":
+			lineage = v
+		}
+	}
+	if !validRoot(root) {
+		return newTraceID(), ""
+	}
+	if sampled != "1" && sampled != "?" {
+		sampled = "0"
+	}
+	header = "Root=" + root + ";Parent=" + randomHex(8) + ";Sampled=" + sampled
+	if lineage != "" {
+		header += ";Lineage=" + lineage
+	}
+	return header, parent
+}
+
+// validRoot checks an X-Ray trace id: 1-<8 hex digits>-<24 hex digits>.
+func validRoot(r string) bool {
+	if len(r) != 35 || r[:2] != "1-" || r[10] != '-' {
+		return false
+	}
+	for i := 2; i < len(r); i++ {
+		if i == 10 {
+			continue
+		}
+		if c := r[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // newTraceID returns an X-Ray trace header for an invocation that arrived without

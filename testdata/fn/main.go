@@ -68,6 +68,8 @@ func main() {
 			}, nil
 		case "pid":
 			return os.Getpid(), nil
+		case "chain":
+			return chain(ctx, ev)
 		case "marker":
 			// Reads a file shipped in the code package, to tell code versions apart.
 			b, err := os.ReadFile(os.Getenv("LAMBDA_TASK_ROOT") + "/marker")

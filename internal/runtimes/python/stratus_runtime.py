@@ -561,6 +561,71 @@ def _install_logging():
         sys.meta_path.insert(0, _LoggingOnImport())
 
 
+# ---------------------------------------------------------------------------
+# The AWS endpoint for the function's SDK calls.
+
+
+class _BotocoreOnImport:
+    """A meta path finder that teaches an older botocore AWS_ENDPOINT_URL.
+
+    Stratus gives every function AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_<SERVICE>
+    is honoured too), so the SDK calls of unchanged code reach Stratus. botocore
+    reads those variables itself since 1.31; an older one (Debian 12's boto3 1.26
+    has botocore 1.29) would call the real AWS. When botocore.session is first
+    imported this wraps Session.create_client so a client made without an
+    explicit endpoint_url gets the configured one, as newer botocore does.
+    """
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "botocore.session":
+            return None
+        from importlib.machinery import PathFinder
+
+        spec = PathFinder.find_spec(name, path)
+        loader = getattr(spec, "loader", None)
+        if loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        run = loader.exec_module
+        hook = self
+
+        def exec_module(module):
+            run(module)
+            loader.exec_module = run
+            if hook in sys.meta_path:
+                sys.meta_path.remove(hook)
+                _patch_botocore(module)
+
+        loader.exec_module = exec_module
+        return spec
+
+
+def _patch_botocore(session_module):
+    from botocore import configprovider
+
+    if "ignore_configured_endpoint_urls" in getattr(configprovider, "BOTOCORE_DEFAUT_SESSION_VARIABLES", {}):
+        return  # this botocore reads AWS_ENDPOINT_URL itself
+    create_client = session_module.Session.create_client
+
+    def create_client_with_endpoint(self, service_name, *args, **kwargs):
+        if len(args) < 5 and kwargs.get("endpoint_url") is None:
+            env = "AWS_ENDPOINT_URL_" + service_name.upper().replace("-", "_").replace(" ", "_")
+            url = os.environ.get(env) or os.environ.get("AWS_ENDPOINT_URL")
+            if url:
+                kwargs["endpoint_url"] = url
+        return create_client(self, service_name, *args, **kwargs)
+
+    session_module.Session.create_client = create_client_with_endpoint
+
+
+def _install_endpoint():
+    if not os.environ.get("AWS_ENDPOINT_URL"):
+        return
+    if "botocore.session" in sys.modules:
+        _patch_botocore(sys.modules["botocore.session"])
+    else:
+        sys.meta_path.insert(0, _BotocoreOnImport())
+
+
 def log_error(error):
     """Writes an error document to the log as Lambda's runtime does."""
     if _json_logs:
@@ -769,6 +834,7 @@ def main():
     api = RuntimeAPI(address)
     _set_sys_path()
     _install_logging()
+    _install_endpoint()
     try:
         handler = get_handler(os.environ.get("_HANDLER", ""))
     except Exception as e:
