@@ -31,6 +31,16 @@ export const handler = async (event, context) => {
   return { echo: event, inits };
 };
 `,
+	// Top-level await: an ES module that cannot be require()d, so it is imported.
+	"tla.mjs": `const config = await Promise.resolve({ greeting: "hi" });
+
+export const handler = async (event) => ({ greeting: config.greeting, event });
+`,
+	// An ES module importing a package that is not there.
+	"badesm.mjs": `import missing from "not-installed";
+
+export const handler = async () => missing;
+`,
 	// The context object, as the handler sees it.
 	"ctx.mjs": `export const handler = async (event, context) => {
   return {
@@ -225,6 +235,15 @@ func TestNodejsRuntime(t *testing.T) {
 	ts := startServer(t, "")
 	c := ts.lambdaClient()
 	zipped := nodeZip(t)
+
+	t.Run("ESM with top-level await", func(t *testing.T) {
+		t.Parallel()
+		createNodeFn(t, c, zipped, "node-tla", "tla.handler")
+		out := invokeFn(t, c, "node-tla", `{"n":1}`)
+		if out.FunctionError != nil || string(out.Payload) != `{"greeting":"hi","event":{"n":1}}` {
+			t.Errorf("top-level await handler: %s", out.Payload)
+		}
+	})
 
 	t.Run("async ESM echo, init once, log lines", func(t *testing.T) {
 		t.Parallel()
@@ -495,6 +514,11 @@ func TestNodejsRuntime(t *testing.T) {
 			{"node-baddep", "baddep.handler", "Runtime.ImportModuleError",
 				"Error: Cannot find module 'not-installed'\nRequire stack:\n- CODE/baddep.js\n- /var/runtime/index.mjs",
 				"Runtime.ImportModuleError: Error: Cannot find module 'not-installed'"},
+			// AWS's client wraps only CommonJS's MODULE_NOT_FOUND in
+			// Runtime.ImportModuleError; the ES module loader's error passes as is.
+			{"node-badesm", "badesm.handler", "Error",
+				"Cannot find package 'not-installed' imported from CODE/badesm.mjs",
+				"Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'not-installed' imported from CODE/badesm.mjs"},
 			{"node-syntax", "syntax.handler", "Runtime.UserCodeSyntaxError",
 				"SyntaxError: Unexpected end of input",
 				"Runtime.UserCodeSyntaxError: SyntaxError: Unexpected end of input"},
@@ -504,6 +528,10 @@ func TestNodejsRuntime(t *testing.T) {
 			e := nodeDecodeError(t, out)
 			// CODE stands for the function's unpacked code directory.
 			e.ErrorMessage = regexp.MustCompile(`- /\S+/baddep\.js`).ReplaceAllString(e.ErrorMessage, "- CODE/baddep.js")
+			e.ErrorMessage = regexp.MustCompile(`from /\S+/badesm\.mjs`).ReplaceAllString(e.ErrorMessage, "from CODE/badesm.mjs")
+			if len(e.Trace) > 0 {
+				e.Trace[0] = regexp.MustCompile(`from /\S+/badesm\.mjs`).ReplaceAllString(e.Trace[0], "from CODE/badesm.mjs")
+			}
 			if e.ErrorType != tc.typ || e.ErrorMessage != tc.msg || len(e.Trace) < 2 || e.Trace[0] != tc.trace0 {
 				t.Errorf("%s: got %s", tc.handler, out.Payload)
 			}
