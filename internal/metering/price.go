@@ -112,7 +112,8 @@ func (p *Prices) Price(months []MonthUsage, freeTier bool) Bill {
 		before, during := map[group]float64{}, map[group]float64{}
 		var reqBefore, reqDuring int64
 		var gbBefore float64
-		for k, a := range mu.Before {
+		for _, k := range sortedKeys(mu.Before) {
+			a := mu.Before[k]
 			before[group{k.Region, k.Architecture}] += a.GBSeconds()
 			reqBefore += a.Requests
 			gbBefore += a.GBSeconds()
@@ -126,7 +127,9 @@ func (p *Prices) Price(months []MonthUsage, freeTier bool) Bill {
 			groupCost[g] = p.durationCost(g.arch, before[g], before[g]+gb)
 		}
 		archGB := map[string]float64{}
-		for k, a := range mu.During {
+		// In key order, so the sums of floats come out the same every time.
+		for _, k := range sortedKeys(mu.During) {
+			a := mu.During[k]
 			g := group{k.Region, k.Architecture}
 			gb := a.GBSeconds()
 			cost := p.requestCost(a.Requests)
@@ -149,7 +152,8 @@ func (p *Prices) Price(months []MonthUsage, freeTier bool) Bill {
 			mc.FreeRequests = min(reqBefore+reqDuring, p.FreeRequests) - min(reqBefore, p.FreeRequests)
 			mc.FreeGBSeconds = min(gbBefore+mc.GBSeconds, p.FreeGBSeconds) - min(gbBefore, p.FreeGBSeconds)
 			credit := p.requestCost(mc.FreeRequests)
-			for arch, gb := range archGB {
+			for _, arch := range []string{"arm64", "x86_64"} {
+				gb := archGB[arch]
 				if tiers := p.Duration[arch]; len(tiers) > 0 && mc.GBSeconds > 0 {
 					credit += mc.FreeGBSeconds * gb / mc.GBSeconds * tiers[0].PerGBSecond
 				}
@@ -168,18 +172,28 @@ func (p *Prices) Price(months []MonthUsage, freeTier bool) Bill {
 		fc.GBSeconds = fc.Agg.GBSeconds()
 		b.Functions = append(b.Functions, *fc)
 	}
-	sort.Slice(b.Functions, func(i, j int) bool {
-		x, y := b.Functions[i].Key, b.Functions[j].Key
-		if x.Region != y.Region {
-			return x.Region < y.Region
-		}
-		if x.Function != y.Function {
-			return x.Function < y.Function
-		}
-		return x.Architecture < y.Architecture
-	})
+	sort.Slice(b.Functions, func(i, j int) bool { return b.Functions[i].Key.less(b.Functions[j].Key) })
 	if b.Functions == nil {
 		b.Functions = []FunctionCost{}
 	}
 	return b
+}
+
+func (k Key) less(o Key) bool {
+	if k.Region != o.Region {
+		return k.Region < o.Region
+	}
+	if k.Function != o.Function {
+		return k.Function < o.Function
+	}
+	return k.Architecture < o.Architecture
+}
+
+func sortedKeys(u Usage) []Key {
+	ks := make([]Key, 0, len(u))
+	for k := range u {
+		ks = append(ks, k)
+	}
+	sort.Slice(ks, func(i, j int) bool { return ks[i].less(ks[j]) })
+	return ks
 }
