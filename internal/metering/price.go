@@ -159,6 +159,9 @@ func (p *Prices) Price(months []MonthUsage, freeTier bool) Bill {
 				}
 			}
 			mc.FreeTierCredit = min(credit, mc.GrossCost)
+			if mc.FreeRequests == reqDuring && mc.FreeGBSeconds >= mc.GBSeconds {
+				mc.FreeTierCredit = mc.GrossCost // all of it free, without float residue
+			}
 		}
 		mc.NetCost = mc.GrossCost - mc.FreeTierCredit
 		b.Months = append(b.Months, mc)
