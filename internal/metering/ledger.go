@@ -43,10 +43,13 @@ type Ledger struct {
 	stream jetstream.Stream
 	kv     jetstream.KeyValue
 
-	mu      sync.Mutex
-	buf     []record
-	dropped int
-	flushMu sync.Mutex // serialises publishing, so batches keep their order
+	// The buffer is a lock-free stack of what Metered was handed: the invoke path
+	// does one allocation and a compare-and-swap, never waits on a lock.
+	head     atomic.Pointer[node]
+	buffered atomic.Int64
+	dropped  atomic.Int64
+	flushMu  sync.Mutex // serialises publishing, so batches keep their order
+	retry    []record   // what a failed publish left; guarded by flushMu
 
 	applied   atomic.Uint64 // the last stream sequence rolled up
 	appliedC  chan struct{} // kicked after each rolled-up message
@@ -55,6 +58,7 @@ type Ledger struct {
 	done      sync.WaitGroup
 	rollupCtx context.Context
 	cancel    context.CancelFunc
+	consuming jetstream.ConsumeContext
 }
 
 var _ invoke.Meter = (*Ledger)(nil)
@@ -111,25 +115,40 @@ func (l *Ledger) Open(ctx context.Context) error {
 	l.kick = make(chan struct{}, 1)
 	l.stop = make(chan struct{})
 	l.rollupCtx, l.cancel = context.WithCancel(context.Background())
-	l.done.Add(2)
+	cc, err := l.startRollup(cons)
+	if err != nil {
+		l.cancel()
+		return fmt.Errorf("metering: rollup consumer: %w", err)
+	}
+	l.consuming = cc
+	l.done.Add(1)
 	go l.publishLoop()
-	go l.rollupLoop(cons)
 	return nil
 }
 
-// Metered implements invoke.Meter: it buffers the record and never blocks.
+type node struct {
+	u    *invoke.Usage
+	next *node
+}
+
+// Metered implements invoke.Meter: it keeps u (which the engine hands over and
+// never touches again) and returns at once, without a lock.
 func (l *Ledger) Metered(u *invoke.Usage) {
-	r := recordOf(u)
-	l.mu.Lock()
-	if len(l.buf) >= l.MaxBuffered {
-		l.dropped++
-		l.mu.Unlock()
+	n := l.buffered.Add(1)
+	if n > int64(l.MaxBuffered) {
+		l.buffered.Add(-1)
+		l.dropped.Add(1)
 		return
 	}
-	l.buf = append(l.buf, r)
-	full := len(l.buf) >= l.FlushRecords
-	l.mu.Unlock()
-	if full {
+	nd := &node{u: u}
+	for {
+		old := l.head.Load()
+		nd.next = old
+		if l.head.CompareAndSwap(old, nd) {
+			break
+		}
+	}
+	if n == int64(l.FlushRecords) {
 		select {
 		case l.kick <- struct{}{}:
 		default:
@@ -154,6 +173,13 @@ func (l *Ledger) Close(ctx context.Context) error {
 		l.cancel()
 		return ctx.Err()
 	}
+	// What is stored but not yet rolled up is rolled up on the next start.
+	l.consuming.Stop()
+	select {
+	case <-l.consuming.Closed():
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	return nil
 }
 
@@ -167,7 +193,6 @@ func (l *Ledger) publishLoop() {
 			if err := l.Flush(context.Background()); err != nil {
 				slog.Error("metering: usage records lost at shutdown", "err", err)
 			}
-			// Buffered records are on disk; the rollup catches up on the next start.
 			l.cancel()
 			return
 		case <-t.C:
@@ -184,13 +209,17 @@ func (l *Ledger) publishLoop() {
 func (l *Ledger) Flush(ctx context.Context) error {
 	l.flushMu.Lock()
 	defer l.flushMu.Unlock()
-	l.mu.Lock()
-	rs := l.buf
-	l.buf = nil
-	dropped := l.dropped
-	l.dropped = 0
-	l.mu.Unlock()
-	if dropped > 0 {
+	rs := l.retry
+	l.retry = nil
+	var taken []record
+	for nd := l.head.Swap(nil); nd != nil; nd = nd.next {
+		taken = append(taken, recordOf(nd.u))
+	}
+	l.buffered.Add(-int64(len(taken)))
+	for i := len(taken) - 1; i >= 0; i-- { // the stack is newest first
+		rs = append(rs, taken[i])
+	}
+	if dropped := l.dropped.Swap(0); dropped > 0 {
 		slog.Warn("metering: usage records dropped, the ledger fell behind", "records", dropped)
 	}
 	if len(rs) == 0 {
@@ -198,17 +227,16 @@ func (l *Ledger) Flush(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := l.publish(ctx, rs); err != nil {
-		l.mu.Lock()
-		l.buf = append(rs, l.buf...)
-		l.mu.Unlock()
+	if left, err := l.publish(ctx, rs); err != nil {
+		l.retry = left
 		return err
 	}
 	return nil
 }
 
-// publish stores rs, one message per hour and at most maxBatchBytes each.
-func (l *Ledger) publish(ctx context.Context, rs []record) error {
+// publish stores rs, one message per hour and at most maxBatchBytes each. On
+// failure it returns the records not stored, so a retry stores none twice.
+func (l *Ledger) publish(ctx context.Context, rs []record) ([]record, error) {
 	byHour := map[int64][]record{}
 	var hours []int64
 	for _, r := range rs {
@@ -218,22 +246,28 @@ func (l *Ledger) publish(ctx context.Context, rs []record) error {
 		}
 		byHour[h] = append(byHour[h], r)
 	}
-	for _, h := range hours {
+	for i, h := range hours {
 		subject := subjectRoot + hourToken(time.Unix(h, 0))
-		var body []byte
-		for _, r := range byHour[h] {
-			before := len(body)
-			body = encodeBatch(body, []record{r})
-			if len(body) > maxBatchBytes && before > 0 {
-				if _, err := l.JS.PublishMsg(ctx, &nats.Msg{Subject: subject, Data: body[:before]}); err != nil {
-					return fmt.Errorf("metering: publish: %w", err)
+		hr := byHour[h]
+		for len(hr) > 0 {
+			var body []byte
+			n := 0
+			for n < len(hr) {
+				next := encodeBatch(body, hr[n:n+1])
+				if len(next) > maxBatchBytes && n > 0 {
+					break
 				}
-				body = append(body[:0], body[before:]...)
+				body, n = next, n+1
 			}
-		}
-		if _, err := l.JS.PublishMsg(ctx, &nats.Msg{Subject: subject, Data: body}); err != nil {
-			return fmt.Errorf("metering: publish: %w", err)
+			if _, err := l.JS.PublishMsg(ctx, &nats.Msg{Subject: subject, Data: body}); err != nil {
+				left := append([]record(nil), hr...)
+				for _, later := range hours[i+1:] {
+					left = append(left, byHour[later]...)
+				}
+				return left, fmt.Errorf("metering: publish: %w", err)
+			}
+			hr = hr[n:]
 		}
 	}
-	return nil
+	return nil, nil
 }

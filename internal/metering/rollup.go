@@ -34,36 +34,17 @@ func parseRollupKey(key string) (Key, bool) {
 	return Key{Region: p[4], Function: p[5], Architecture: p[6]}, true
 }
 
-func (l *Ledger) rollupLoop(cons jetstream.Consumer) {
-	defer l.done.Done()
-	ctx := l.rollupCtx
-	for ctx.Err() == nil {
-		batch, err := cons.Fetch(1, jetstream.FetchMaxWait(time.Second))
-		if err != nil {
-			if ctx.Err() == nil {
-				slog.Error("metering: rollup fetch", "err", err)
-				sleep(ctx, time.Second)
+// startRollup consumes the stream one message at a time (MaxAckPending 1), in
+// order; a message that fails is redelivered before any later one.
+func (l *Ledger) startRollup(cons jetstream.Consumer) (jetstream.ConsumeContext, error) {
+	return cons.Consume(func(m jetstream.Msg) {
+		if err := l.applyMessage(l.rollupCtx, m); err != nil {
+			if l.rollupCtx.Err() == nil {
+				slog.Error("metering: rollup", "err", err)
 			}
-			continue
+			m.NakWithDelay(time.Second) //nolint:errcheck
 		}
-		for m := range batch.Messages() {
-			if err := l.applyMessage(ctx, m); err != nil {
-				if ctx.Err() == nil {
-					slog.Error("metering: rollup", "err", err)
-				}
-				// It comes back, and nothing after it is applied first.
-				m.NakWithDelay(time.Second) //nolint:errcheck
-				continue
-			}
-		}
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	select {
-	case <-ctx.Done():
-	case <-time.After(d):
-	}
+	})
 }
 
 // applyMessage adds one stored batch to its hour's rollups, then acknowledges it.
