@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -259,7 +260,10 @@ func (l *Ledger) publish(ctx context.Context, rs []record) ([]record, error) {
 				}
 				body, n = next, n+1
 			}
-			if _, err := l.JS.PublishMsg(ctx, &nats.Msg{Subject: subject, Data: body}); err != nil {
+			// A retry after a lost acknowledgement sends the same batch with the same
+			// id, which JetStream's duplicate window drops.
+			id := subject + "/" + hr[0].ID + "/" + hr[n-1].ID + "/" + strconv.Itoa(n)
+			if _, err := l.JS.PublishMsg(ctx, &nats.Msg{Subject: subject, Data: body}, jetstream.WithMsgID(id)); err != nil {
 				left := append([]record(nil), hr...)
 				for _, later := range hours[i+1:] {
 					left = append(left, byHour[later]...)
