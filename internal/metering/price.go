@@ -22,13 +22,15 @@ type Prices struct {
 }
 
 // LambdaPrices are AWS's public Lambda prices (US East, N. Virginia): $0.20 per
-// million requests; duration tiers at 6 and 15 billion GB-seconds a month; the
-// always-free tier of 1,000,000 requests and 400,000 GB-seconds a month.
+// million requests; duration tiers at 6 and 15 billion GB-seconds a month on x86_64
+// and at 7.5 and 18.75 billion on arm64 (AWS's "Introducing tiered pricing for AWS
+// Lambda": the same spend buys 25 % more arm64 GB-seconds); the always-free tier of
+// 1,000,000 requests and 400,000 GB-seconds a month.
 var LambdaPrices = Prices{
 	PerMillionRequests: 0.20,
 	Duration: map[string][]Tier{
 		"x86_64": {{6e9, 0.0000166667}, {15e9, 0.000015}, {0, 0.0000133334}},
-		"arm64":  {{6e9, 0.0000133334}, {15e9, 0.0000120001}, {0, 0.0000106667}},
+		"arm64":  {{7.5e9, 0.0000133334}, {18.75e9, 0.0000120001}, {0, 0.0000106667}},
 	},
 	FreeRequests:  1_000_000,
 	FreeGBSeconds: 400_000,
