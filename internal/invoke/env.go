@@ -499,24 +499,8 @@ func (ev *env) report(c *call, end time.Time, status, errType string, failed boo
 	ev.logLine(pl.end(c.id))
 	ev.logLine(pl.report(report{id: c.id, dur: dur, billed: billed, memMB: c.req.Function.MemoryMB,
 		maxMem: maxMem, initDur: initDur, status: status, errType: errType}))
-	if m := ev.e.Meter; m != nil {
-		fn := c.req.Function
-		u := &Usage{RequestID: c.id, Region: fn.Region, Function: fn.Name, Version: fn.Version,
-			Architecture: fn.Architecture, MemoryMB: fn.MemoryMB, Start: c.start, Duration: dur,
-			InitDuration: initDur, Billed: billed, MaxMemoryBytes: maxMem, Outcome: OutcomeOK, ColdStart: cold}
-		if u.Architecture == "" {
-			u.Architecture = "x86_64"
-		}
-		if u.Start.IsZero() {
-			u.Start = end
-		}
-		switch {
-		case status == "timeout":
-			u.Outcome = OutcomeTimeout
-		case status != "" || failed:
-			u.Outcome = OutcomeError
-		}
-		m.Metered(u)
+	if ev.e.Meter != nil {
+		ev.e.meter(c, end, dur, initDur, billed, maxMem, status, failed, cold)
 	}
 }
 
@@ -549,20 +533,6 @@ func errorBody(typ, msg string) []byte {
 		ErrorMessage string `json:"errorMessage"`
 	}{typ, msg})
 	return b
-}
-
-// BilledDuration is what Lambda bills an invocation for: its duration plus its init
-// duration (billed for every runtime), rounded up to granularity; never less than
-// one unit of granularity.
-func BilledDuration(dur, initDur, granularity time.Duration) time.Duration {
-	return roundUp(dur+initDur, granularity)
-}
-
-func roundUp(d, g time.Duration) time.Duration {
-	if d <= 0 {
-		return g
-	}
-	return (d + g - 1) / g * g
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

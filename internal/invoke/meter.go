@@ -72,3 +72,38 @@ func (e *Engine) Inflight(yield func(fn *Function, n int64)) {
 		return true
 	})
 }
+
+// meter hands the engine's Meter the record of c, which ended at end.
+func (e *Engine) meter(c *call, end time.Time, dur, initDur, billed time.Duration, maxMem int64, status string, failed, cold bool) {
+	fn := c.req.Function
+	u := &Usage{RequestID: c.id, Region: fn.Region, Function: fn.Name, Version: fn.Version,
+		Architecture: fn.Architecture, MemoryMB: fn.MemoryMB, Start: c.start, Duration: dur,
+		InitDuration: initDur, Billed: billed, MaxMemoryBytes: maxMem, Outcome: OutcomeOK, ColdStart: cold}
+	if u.Architecture == "" {
+		u.Architecture = "x86_64"
+	}
+	if u.Start.IsZero() { // it never reached a runtime
+		u.Start = end
+	}
+	switch {
+	case status == "timeout":
+		u.Outcome = OutcomeTimeout
+	case status != "" || failed:
+		u.Outcome = OutcomeError
+	}
+	e.Meter.Metered(u)
+}
+
+// BilledDuration is what Lambda bills an invocation for: its duration plus its init
+// duration (billed for every runtime), rounded up to granularity; never less than
+// one unit of granularity.
+func BilledDuration(dur, initDur, granularity time.Duration) time.Duration {
+	return roundUp(dur+initDur, granularity)
+}
+
+func roundUp(d, g time.Duration) time.Duration {
+	if d <= 0 {
+		return g
+	}
+	return (d + g - 1) / g * g
+}
