@@ -2,6 +2,7 @@
 //
 //	stratus server [flags]            run everything on one endpoint
 //	stratus health [--endpoint URL]   check that a server answers
+//	stratus usage [flags]             requests, billed duration and cost of a period
 //	stratus version
 package main
 
@@ -30,6 +31,8 @@ import (
 	"github.com/stratus-run/stratus/internal/invoke"
 	"github.com/stratus-run/stratus/internal/lambda"
 	"github.com/stratus-run/stratus/internal/logs"
+	"github.com/stratus-run/stratus/internal/metering"
+	"github.com/stratus-run/stratus/internal/metrics"
 	"github.com/stratus-run/stratus/internal/runtimes"
 	"github.com/stratus-run/stratus/internal/sandbox"
 	"github.com/stratus-run/stratus/internal/sandbox/process"
@@ -51,6 +54,7 @@ const usage = `usage: stratus <command> [flags]
 commands:
   server    run Stratus (Lambda API and more) on one endpoint
   health    check that a server answers (--endpoint, --output json)
+  usage     usage and cost per function (--month, --start/--end, --function, --free-tier, --output json)
   version   print the version
 `
 
@@ -70,6 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return m.Run(ctx)
 	case "health":
 		return health(ctx, args[1:], stdout)
+	case "usage":
+		return usageCmd(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "stratus", version)
 		return nil
@@ -94,6 +100,7 @@ type Main struct {
 	Region             string
 	AccountConcurrency int
 	KeepAlive          time.Duration
+	BillingGranularity time.Duration
 	FunctionLogs       string
 	CPUProfile         string
 	Interpreters       map[string]string
@@ -114,6 +121,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Region, "region", "us-east-1", "region for unsigned requests")
 	fs.IntVar(&m.AccountConcurrency, "account-concurrency", 1000, "account concurrent executions limit")
 	fs.DurationVar(&m.KeepAlive, "keep-alive", 10*time.Minute, "how long idle execution environments stay warm")
+	fs.DurationVar(&m.BillingGranularity, "billing-granularity", time.Millisecond, "round billed durations up to this: 1ms (Lambda today) or 100ms (Lambda before December 2020)")
 	fs.StringVar(&m.FunctionLogs, "function-logs", "none", "also write function logs to: none or stderr")
 	fs.StringVar(&m.CPUProfile, "cpu-profile", "", "write a CPU profile of the server to this file until it stops")
 	m.Interpreters = map[string]string{}
@@ -139,6 +147,9 @@ func (m *Main) ParseFlags(args []string) error {
 		}
 	default:
 		return fmt.Errorf("--auth must be none or strict, not %q", m.Auth)
+	}
+	if m.BillingGranularity < time.Millisecond || m.BillingGranularity%time.Millisecond != 0 {
+		return fmt.Errorf("--billing-granularity must be a whole number of milliseconds, at least 1ms, not %s", m.BillingGranularity)
 	}
 	if m.FunctionLogs != "none" && m.FunctionLogs != "stderr" {
 		return fmt.Errorf("--function-logs must be none or stderr, not %q", m.FunctionLogs)
@@ -205,13 +216,22 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := eg.Open(ctx); err != nil {
 		return err
 	}
+	ledger := &metering.Ledger{JS: st.JetStream()}
+	if err := ledger.Open(ctx); err != nil {
+		return err
+	}
 	engine := &invoke.Engine{
 		Sandbox:            sb,
 		AccountConcurrency: m.AccountConcurrency,
 		KeepAlive:          m.KeepAlive,
+		BillingGranularity: m.BillingGranularity,
 		Endpoint:           eg.URL(),
 		Credentials:        fnCreds,
 	}
+	// The async queue, once built, reports its depth and oldest event's age with
+	// prom.SetQueueStats.
+	prom := metrics.New(engine.Inflight)
+	engine.Meter = invoke.Meters{ledger, prom}
 	engine.Logs = logSink
 	if m.FunctionLogs == "stderr" {
 		engine.Logs = teeSink{logSink, &invoke.WriterSink{W: m.Stderr}}
@@ -233,7 +253,9 @@ func (m *Main) Run(ctx context.Context) error {
 		json.NewEncoder(w).Encode(map[string]string{"status": "ok", "version": version, "sandbox": sb.Name()}) //nolint:errcheck
 	})
 	internal.HandleFunc(lambda.CodePath, lam.ServeCode)
+	internal.Handle("GET "+metering.Path, &metering.Handler{Ledger: ledger, Prices: &metering.LambdaPrices, Granularity: m.BillingGranularity})
 	eg.Internal = internal
+	eg.Metrics = prom.Handler()
 	eg.Services = []edge.Service{lam, cwl}
 
 	logger.Info("stratus is serving", "endpoint", eg.URL(), "data_dir", m.DataDir, "sandbox", sb.Name(), "auth", m.Auth)
@@ -245,7 +267,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	errs := []error{eg.Close(sctx), lam.Close(sctx), engine.Close(sctx), logSink.Close(sctx), cwl.Close(sctx)}
+	errs := []error{eg.Close(sctx), lam.Close(sctx), engine.Close(sctx), ledger.Close(sctx), logSink.Close(sctx), cwl.Close(sctx)}
 	return errors.Join(errs...)
 }
 

@@ -30,6 +30,10 @@ type Edge struct {
 	Services []Service
 	// Internal serves Stratus's own unauthenticated endpoints under /_stratus/.
 	Internal http.Handler
+	// Metrics serves GET /metrics (Prometheus) when the request is not signed: a
+	// signed GET /metrics is an AWS call (an S3 path-style bucket named
+	// "metrics") and goes to the services.
+	Metrics http.Handler
 	// Verifier checks every request's signature; nil accepts any credentials, as
 	// local emulators do, and only reads the region from the signature's scope.
 	Verifier *sigv4.Verifier
@@ -99,6 +103,10 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	if r.URL.Path == "/metrics" && e.Metrics != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) && !signed(r) {
+		e.Metrics.ServeHTTP(w, r)
+		return
+	}
 	info := &awsproto.RequestInfo{Region: e.Region, Account: e.Account, Host: r.Host, Scheme: "http", RequestID: awsproto.NewRequestID()}
 	if r.TLS != nil {
 		info.Scheme = "https"
@@ -125,6 +133,15 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeError(w, r, errUnknownService)
+}
+
+// signed reports whether r carries SigV4 credentials, in a header or presigned.
+func signed(r *http.Request) bool {
+	if r.Header.Get("Authorization") != "" {
+		return true
+	}
+	q := r.URL.Query()
+	return q.Has("X-Amz-Credential") || q.Has("X-Amz-Signature")
 }
 
 // writeError renders err in the protocol the request speaks: awsJson when it names

@@ -29,8 +29,11 @@ type Function struct {
 	Handler    string
 	CodeDir    string // unpacked code on the host
 	MemoryMB   int
-	Timeout    time.Duration
-	Env        map[string]string // the function's own Environment.Variables
+	// Architecture is the instruction set the function is billed for: "x86_64"
+	// (also when empty) or "arm64".
+	Architecture string
+	Timeout      time.Duration
+	Env          map[string]string // the function's own Environment.Variables
 	// Command starts a managed runtime's bootstrap (e.g. an interpreter and
 	// Stratus's runtime client). Nil means the provided.* convention: the
 	// executable bootstrap in the code package or a layer.
@@ -95,6 +98,8 @@ type Engine struct {
 	Logs LogSink
 	// Billing rounds billed durations up to this granularity (default 1 ms).
 	BillingGranularity time.Duration
+	// Meter, when set, hears of every invocation and throttle (see Meter).
+	Meter Meter
 
 	functions sync.Map // Function.Key → *fnState
 
@@ -196,6 +201,9 @@ func (e *Engine) Invoke(ctx context.Context, req *Request) (*Result, error) {
 	}
 	fs := e.state(req.Function.Key)
 	if err := e.acquire(fs, req.Function); err != nil {
+		if e.Meter != nil {
+			e.Meter.Throttled(req.Function)
+		}
 		return nil, err
 	}
 	// The slot is released when the invocation ends in the function, not when the

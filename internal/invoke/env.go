@@ -461,19 +461,21 @@ func (ev *env) stop(ctx context.Context) {
 // Lambda adds to REPORT).
 func (ev *env) finish(c *call, r *Result, status, errType string) {
 	end := time.Now()
+	failed := r.FunctionError != ""
 	if c.req.LogTail {
-		ev.report(c, end, status, errType)
+		ev.report(c, end, status, errType, failed)
 		r.LogTail = ev.logs.endCall()
 	}
 	c.done <- outcome{r: r}
 	c.release()
 	if !c.req.LogTail {
-		ev.report(c, end, status, errType)
+		ev.report(c, end, status, errType, failed)
 	}
 }
 
-// report writes the END and REPORT lines of c, which ended at end.
-func (ev *env) report(c *call, end time.Time, status, errType string) {
+// report writes the END and REPORT lines of c, which ended at end, and meters it;
+// failed tells a function error from a success.
+func (ev *env) report(c *call, end time.Time, status, errType string, failed bool) {
 	var dur, initDur time.Duration
 	if !c.start.IsZero() {
 		dur = end.Sub(c.start)
@@ -482,18 +484,24 @@ func (ev *env) report(c *call, end time.Time, status, errType string) {
 	if ev.firstCall == c {
 		initDur = ev.initDur
 	}
+	// A call that never reached a runtime (its environment failed to start) ran
+	// on a cold environment too.
+	cold := ev.firstCall == c || ev.firstCall == nil
 	inst := ev.inst
 	ev.mu.Unlock()
 	maxMem := ev.sampleMemory(inst)
 	// Lambda bills the init phase along with the invocation: for every runtime
 	// since August 2025 (before, only for provided.* runtimes and container images).
-	billed := roundUp(dur+initDur, ev.e.BillingGranularity)
+	billed := BilledDuration(dur, initDur, ev.e.BillingGranularity)
 	// Everything the function printed before answering goes before END.
 	ev.logs.drain()
 	pl := newPlatformLines(c.req.Function)
 	ev.logLine(pl.end(c.id))
 	ev.logLine(pl.report(report{id: c.id, dur: dur, billed: billed, memMB: c.req.Function.MemoryMB,
 		maxMem: maxMem, initDur: initDur, status: status, errType: errType}))
+	if ev.e.Meter != nil {
+		ev.e.meter(c, end, dur, initDur, billed, maxMem, status, failed, cold)
+	}
 }
 
 // sampleMemory returns the environment's peak memory: the sandbox's figure while
@@ -525,13 +533,6 @@ func errorBody(typ, msg string) []byte {
 		ErrorMessage string `json:"errorMessage"`
 	}{typ, msg})
 	return b
-}
-
-func roundUp(d, g time.Duration) time.Duration {
-	if d <= 0 {
-		return g
-	}
-	return (d + g - 1) / g * g
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
