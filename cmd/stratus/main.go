@@ -24,6 +24,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/stratus-run/stratus/internal/async"
 	"github.com/stratus-run/stratus/internal/awsproto/sigv4"
 	"github.com/stratus-run/stratus/internal/blob"
 	"github.com/stratus-run/stratus/internal/edge"
@@ -97,6 +98,10 @@ type Main struct {
 	FunctionLogs       string
 	CPUProfile         string
 	Interpreters       map[string]string
+	AsyncRetryDelay    time.Duration
+	AsyncAckWait       time.Duration
+	AsyncWorkers       int
+	AsyncAgeUnit       time.Duration
 
 	// Ready, if set, is called with the endpoint URL once the server answers.
 	Ready func(url string)
@@ -115,6 +120,10 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.IntVar(&m.AccountConcurrency, "account-concurrency", 1000, "account concurrent executions limit")
 	fs.DurationVar(&m.KeepAlive, "keep-alive", 10*time.Minute, "how long idle execution environments stay warm")
 	fs.StringVar(&m.FunctionLogs, "function-logs", "none", "also write function logs to: none or stderr")
+	fs.DurationVar(&m.AsyncRetryDelay, "async-retry-delay", time.Minute, "wait before an async event's first retry (doubled for the second); throttled events back off from 1/60 of it up to 5 times it")
+	fs.DurationVar(&m.AsyncAckWait, "async-ack-wait", 30*time.Second, "how long an async event taken by a server that died waits before it is delivered again")
+	fs.DurationVar(&m.AsyncAgeUnit, "async-age-unit", time.Second, "length of one second of MaximumEventAgeInSeconds (shorter in tests)")
+	fs.IntVar(&m.AsyncWorkers, "async-workers", 64, "async events handled at once")
 	fs.StringVar(&m.CPUProfile, "cpu-profile", "", "write a CPU profile of the server to this file until it stops")
 	m.Interpreters = map[string]string{}
 	fs.Func("runtime-interpreter", "interpreter of a runtime family or runtime, as NAME=PATH (python=/usr/bin/python3, nodejs22.x=/opt/node22/bin/node); repeatable", func(v string) error {
@@ -223,8 +232,21 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := rts.Open(); err != nil {
 		return err
 	}
-	lam := &lambda.Service{Store: st, Blobs: blobs, Engine: engine, Runtimes: rts, CodeDir: filepath.Join(m.DataDir, "code"), URLKey: []byte(randomHex(32))}
+	queue := &async.Queue{Store: st, Workers: m.AsyncWorkers, AckWait: m.AsyncAckWait,
+		ThrottleMin: m.AsyncRetryDelay / 60, ThrottleMax: 5 * m.AsyncRetryDelay}
+	deadLetters := &async.DeadLetters{Store: st}
+	if err := deadLetters.Open(ctx); err != nil {
+		return err
+	}
+	lam := &lambda.Service{Store: st, Blobs: blobs, Engine: engine, Runtimes: rts, CodeDir: filepath.Join(m.DataDir, "code"), URLKey: []byte(randomHex(32)),
+		Queue: queue, DeadLetters: deadLetters, RetryDelay: m.AsyncRetryDelay, AgeUnit: m.AsyncAgeUnit}
 	if err := lam.Open(ctx); err != nil {
+		return err
+	}
+	// Delivery starts once the function cache is filled, so queued events find
+	// their functions after a restart.
+	queue.Handle = lam.Deliver
+	if err := queue.Open(ctx); err != nil {
 		return err
 	}
 	internal := http.NewServeMux()
@@ -233,6 +255,7 @@ func (m *Main) Run(ctx context.Context) error {
 		json.NewEncoder(w).Encode(map[string]string{"status": "ok", "version": version, "sandbox": sb.Name()}) //nolint:errcheck
 	})
 	internal.HandleFunc(lambda.CodePath, lam.ServeCode)
+	internal.HandleFunc(lambda.DeadLetterPath, lam.ServeDeadLetters)
 	eg.Internal = internal
 	eg.Services = []edge.Service{lam, cwl}
 
@@ -245,7 +268,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	errs := []error{eg.Close(sctx), lam.Close(sctx), engine.Close(sctx), logSink.Close(sctx), cwl.Close(sctx)}
+	errs := []error{eg.Close(sctx), queue.Close(sctx), lam.Close(sctx), engine.Close(sctx), logSink.Close(sctx), cwl.Close(sctx)}
 	return errors.Join(errs...)
 }
 

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stratus-run/stratus/internal/async"
 	"github.com/stratus-run/stratus/internal/blob"
 	"github.com/stratus-run/stratus/internal/codezip"
 	"github.com/stratus-run/stratus/internal/invoke"
@@ -36,10 +37,21 @@ type Service struct {
 	URLKey []byte
 	// Runtimes says which runtimes this server runs and how to start them.
 	Runtimes *runtimes.Runtimes
+	// Queue holds accepted Event invocations until Deliver has seen them through.
+	Queue *async.Queue
+	// DeadLetters keeps the dead letters of functions with a DeadLetterConfig.
+	DeadLetters *async.DeadLetters
+	// RetryDelay is the wait before an event's first retry after a function
+	// error, doubled for the second (default 1 minute, as Lambda's).
+	RetryDelay time.Duration
+	// AgeUnit is how long one second of MaximumEventAgeInSeconds lasts (default
+	// 1 s); tests shorten it rather than wait minutes.
+	AgeUnit time.Duration
 
 	functions     *store.Table[record]
 	layerVersions *store.Table[layerVersion] // "region/name/version"
 	layerHeads    *store.Table[layerHead]    // "region/name": last version number
+	eventConfigs  *store.Table[eventConfig]  // eventConfigKey(region, name, qualifier)
 
 	mu      sync.RWMutex
 	cache   map[string]*entry // key(region, name) → entry; deleted keys keep a tombstone
@@ -69,6 +81,15 @@ func (s *Service) Open(ctx context.Context) error {
 		return err
 	}
 	s.functions = t
+	if s.RetryDelay <= 0 {
+		s.RetryDelay = time.Minute
+	}
+	if s.AgeUnit <= 0 {
+		s.AgeUnit = time.Second
+	}
+	if s.eventConfigs, err = store.OpenTable[eventConfig](ctx, s.Store, "lambda_event_invoke_configs", 1); err != nil {
+		return err
+	}
 	s.cache = map[string]*entry{}
 	if err := os.MkdirAll(s.CodeDir, 0o755); err != nil {
 		return fmt.Errorf("lambda: code dir: %w", err)
