@@ -84,8 +84,9 @@ func main() {
 				// the function's environment.
 				in.File = os.Getenv("APPEND_FILE")
 			}
+			ran := time.Now().UnixNano() // when the handler started, for latency
 			time.Sleep(time.Duration(in.Ms) * time.Millisecond)
-			return ev, appendLine(in.File, map[string]any{"requestId": lc.AwsRequestID, "event": ev})
+			return ev, appendLine(in.File, map[string]any{"requestId": lc.AwsRequestID, "event": ev, "ranAtNs": ran})
 		case "failn":
 			// Fails the first Fails attempts (counted per request id in File),
 			// then succeeds.
