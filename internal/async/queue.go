@@ -232,9 +232,9 @@ func (q *Queue) deliver(ctx context.Context, msg jetstream.Msg) {
 	<-beat
 	switch out {
 	case Done:
-		// DoubleAck waits for the server's confirmation, so a lost ack cannot
-		// pass for a handled event before the caller moves on.
-		if err := msg.DoubleAck(context.Background()); err != nil {
+		// A plain ack: were it lost, the event would run again (at least once),
+		// which costs less than waiting for a confirmation of every ack.
+		if err := msg.Ack(); err != nil {
 			slog.Warn("async: ack failed; the event will be delivered again", "id", ev.ID, "err", err)
 		}
 	case Throttled:

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/stratus-run/stratus/internal/awsproto"
@@ -284,6 +285,9 @@ func (s *Service) putEventConfig(replace bool) handlerFunc {
 			if err != nil {
 				return err
 			}
+			// The watch brings the same value a moment later; events delivered
+			// from now on see it already.
+			s.eventCache.Store(k, &c)
 			awsproto.WriteJSON(w, http.StatusOK, s.eventConfigOutput(&c))
 			return nil
 		}
@@ -324,6 +328,7 @@ func (s *Service) deleteEventConfig(w http.ResponseWriter, r *http.Request, p pa
 	if err := s.eventConfigs.Delete(r.Context(), k, rev); err != nil && !errors.Is(err, store.ErrConflict) {
 		return err
 	}
+	s.eventCache.Delete(k)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -407,12 +412,51 @@ func (s *Service) dropEventConfigs(ctx context.Context, region, name string) {
 	}
 }
 
-// eventConfigFor is the config an event of name:qualifier is handled with, or nil
-// for the defaults.
-func (s *Service) eventConfigFor(ctx context.Context, region, name, qualifier string) *eventConfig {
-	c, _, err := s.eventConfigs.Get(ctx, eventConfigKey(region, name, qualifier))
+// openEventConfigs binds the configs bucket and keeps an in-memory copy of it
+// fresh through a watch, so delivering an event reads no store.
+func (s *Service) openEventConfigs(ctx context.Context) error {
+	t, err := store.OpenTable[eventConfig](ctx, s.Store, "lambda_event_invoke_configs", 1)
 	if err != nil {
-		return nil
+		return err
 	}
-	return &c
+	s.eventConfigs = t
+	ready := make(chan struct{})
+	var once sync.Once
+	wctx, cancel := context.WithCancel(context.Background())
+	prev := s.watchCx
+	s.watchCx = func() {
+		cancel()
+		if prev != nil {
+			prev()
+		}
+	}
+	err = t.Watch(wctx, func(c store.Change[eventConfig], ok bool) {
+		switch {
+		case !ok:
+			once.Do(func() { close(ready) })
+		case c.Deleted:
+			s.eventCache.Delete(c.Key)
+		default:
+			v := c.Value
+			s.eventCache.Store(c.Key, &v)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	select {
+	case <-ready:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// eventConfigFor is the config an event of name:qualifier is handled with, or nil
+// for the defaults. It reads the in-memory copy.
+func (s *Service) eventConfigFor(_ context.Context, region, name, qualifier string) *eventConfig {
+	if v, ok := s.eventCache.Load(eventConfigKey(region, name, qualifier)); ok {
+		return v.(*eventConfig)
+	}
+	return nil
 }

@@ -52,6 +52,7 @@ type Service struct {
 	layerVersions *store.Table[layerVersion] // "region/name/version"
 	layerHeads    *store.Table[layerHead]    // "region/name": last version number
 	eventConfigs  *store.Table[eventConfig]  // eventConfigKey(region, name, qualifier)
+	eventCache    sync.Map                   // eventConfigKey → *eventConfig, fresh through a watch
 
 	mu      sync.RWMutex
 	cache   map[string]*entry // key(region, name) → entry; deleted keys keep a tombstone
@@ -86,9 +87,6 @@ func (s *Service) Open(ctx context.Context) error {
 	}
 	if s.AgeUnit <= 0 {
 		s.AgeUnit = time.Second
-	}
-	if s.eventConfigs, err = store.OpenTable[eventConfig](ctx, s.Store, "lambda_event_invoke_configs", 1); err != nil {
-		return err
 	}
 	s.cache = map[string]*entry{}
 	if err := os.MkdirAll(s.CodeDir, 0o755); err != nil {
@@ -136,7 +134,8 @@ func (s *Service) Open(ctx context.Context) error {
 		return ctx.Err()
 	}
 	s.updateReservedTotal()
-	return nil
+	// Event invoke configs: after the functions, so s.watchCx stops both watches.
+	return s.openEventConfigs(ctx)
 }
 
 // Close stops the cache's watch.
