@@ -57,6 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	requests := fs.Int("requests", 6000, "request bound of each measured phase (split over the rounds)")
 	rounds := fs.Int("rounds", 2, "rounds alternating the sync and async phases")
 	stratus := fs.String("stratus", "", "prebuilt stratus binary (default: go build ./cmd/stratus)")
+	profile := fs.String("server-cpuprofile", "", "write a CPU profile of stratus server to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -68,7 +69,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		clients = append(clients, n)
 	}
-	r, err := bench.Open(ctx, bench.Options{Stratus: *stratus})
+	var flags []string
+	if *profile != "" {
+		flags = []string{"--cpu-profile", *profile}
+	}
+	r, err := bench.Open(ctx, bench.Options{Stratus: *stratus, StratusFlags: flags})
 	if err != nil {
 		return err
 	}
