@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -40,7 +41,7 @@ func startServerProcess(t *testing.T, bin, dataDir string, flags ...string) *ser
 		t.Fatal(err)
 	}
 	sp := &serverProcess{cmd: cmd}
-	t.Cleanup(func() { sp.kill() })
+	t.Cleanup(func() { sp.stop() })
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
@@ -68,6 +69,22 @@ func (sp *serverProcess) kill() {
 	if sp.cmd.ProcessState == nil {
 		sp.cmd.Process.Kill() //nolint:errcheck
 		sp.cmd.Wait()         //nolint:errcheck
+	}
+}
+
+// stop ends the server with SIGTERM, so it stops its execution environments.
+func (sp *serverProcess) stop() {
+	if sp.cmd.ProcessState != nil {
+		return
+	}
+	sp.cmd.Process.Signal(syscall.SIGTERM) //nolint:errcheck
+	done := make(chan struct{})
+	go func() { sp.cmd.Wait(); close(done) }() //nolint:errcheck
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		sp.cmd.Process.Kill() //nolint:errcheck
+		<-done
 	}
 }
 
