@@ -372,9 +372,19 @@ func TestAsyncThrottledEventsWait(t *testing.T) {
 	for range n {
 		ids[invokeAsync(t, c, "narrow", jsonString(map[string]any{"file": file, "ms": 150}))] = true
 	}
-	got := waitLines(t, file, n, 20*time.Second)
+	// While the one environment works through them, the others wait in the queue.
+	var stats struct{ Depth, OldestAgeMs int64 }
+	getJSON(t, ts.URL+"/_stratus/async-queue", &stats)
+	if stats.Depth < 2 || stats.OldestAgeMs < 0 {
+		t.Errorf("queue stats while throttled: %+v", stats)
+	}
+	waitLines(t, file, n, 20*time.Second)
 	time.Sleep(200 * time.Millisecond)
-	got = readLines(t, file)
+	got := readLines(t, file)
+	getJSON(t, ts.URL+"/_stratus/async-queue", &stats)
+	if stats.Depth != 0 || stats.OldestAgeMs != 0 {
+		t.Errorf("queue stats when done: %+v", stats)
+	}
 	if len(got) != n {
 		t.Errorf("%d runs, want %d (each exactly once: throttles are not attempts)", len(got), n)
 	}
@@ -403,5 +413,20 @@ func TestAsyncDeletedFunctionDropsEvents(t *testing.T) {
 	time.Sleep(600 * time.Millisecond)
 	if n := len(readLines(t, file)); n != 1 {
 		t.Errorf("%d attempts after the delete, want 1", n)
+	}
+}
+
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: HTTP %d", url, resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
 	}
 }

@@ -256,6 +256,7 @@ func (m *Main) Run(ctx context.Context) error {
 	})
 	internal.HandleFunc(lambda.CodePath, lam.ServeCode)
 	internal.HandleFunc(lambda.DeadLetterPath, lam.ServeDeadLetters)
+	internal.HandleFunc(async.StatsPath, queue.ServeStats)
 	eg.Internal = internal
 	eg.Services = []edge.Service{lam, cwl}
 

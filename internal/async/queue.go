@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -291,4 +292,19 @@ func (q *Queue) Stats(ctx context.Context) (Stats, error) {
 		s.OldestAge = time.Since(raw.Time)
 	}
 	return s, nil
+}
+
+// StatsPath is the internal endpoint that reports Stats.
+const StatsPath = "GET /_stratus/async-queue"
+
+// ServeStats answers StatsPath with {"Depth": n, "OldestAgeMs": ms}.
+func (q *Queue) ServeStats(w http.ResponseWriter, r *http.Request) {
+	s, err := q.Stats(r.Context())
+	w.Header().Set("Content-Type", "application/json")
+	if err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		json.NewEncoder(w).Encode(map[string]string{"message": err.Error()}) //nolint:errcheck
+		return
+	}
+	json.NewEncoder(w).Encode(map[string]any{"Depth": s.Depth, "OldestAgeMs": s.OldestAge.Milliseconds()}) //nolint:errcheck
 }
