@@ -144,6 +144,12 @@ func TestAsyncInvokeBadInput(t *testing.T) {
 			}
 		})
 	}
+	// Nothing was queued.
+	var stats struct{ Depth int64 }
+	getJSON(t, ts.URL+"/_stratus/async-queue", &stats)
+	if stats.Depth != 0 {
+		t.Errorf("refused events left %d in the queue", stats.Depth)
+	}
 	// An exactly 1 MB payload is accepted.
 	invokeAsync(t, c, "async-bad", `"`+strings.Repeat("x", 1048574)+`"`)
 }

@@ -134,6 +134,8 @@ func (q *Queue) Open(ctx context.Context) error {
 		MaxDeliver: -1,
 		// Events waiting out a backoff count as pending; allow many.
 		MaxAckPending: 1 << 20,
+		// Every worker keeps one pull request waiting.
+		MaxWaiting: max(512, 2*q.Workers),
 	})
 	if err != nil {
 		return fmt.Errorf("async: consumer: %w", err)
