@@ -63,6 +63,9 @@ const (
 	Abandoned
 )
 
+// maxWaiting is the consumer's bound on waiting pull requests.
+const maxWaiting = 4096
+
 // Handler handles one delivery of ev. ctx ends when the queue closes.
 type Handler func(ctx context.Context, ev *Event) Outcome
 
@@ -74,7 +77,8 @@ type Queue struct {
 	Handle Handler
 	// Stream names the JetStream stream (default "LAMBDA_ASYNC").
 	Stream string
-	// Workers bounds how many events are handled at once (default 64).
+	// Workers bounds how many events are handled at once (default 64, at most
+	// 2048).
 	Workers int
 	// AckWait is how long a delivered event may go without a heartbeat before
 	// JetStream hands it out again (default 30 s); running events send heartbeats
@@ -103,6 +107,7 @@ func (q *Queue) Open(ctx context.Context) error {
 	if q.Workers <= 0 {
 		q.Workers = 64
 	}
+	q.Workers = min(q.Workers, maxWaiting/2)
 	if q.AckWait <= 0 {
 		q.AckWait = 30 * time.Second
 	}
@@ -134,8 +139,9 @@ func (q *Queue) Open(ctx context.Context) error {
 		MaxDeliver: -1,
 		// Events waiting out a backoff count as pending; allow many.
 		MaxAckPending: 1 << 20,
-		// Every worker keeps one pull request waiting.
-		MaxWaiting: max(512, 2*q.Workers),
+		// Every worker keeps one pull request waiting. JetStream cannot change
+		// this on an existing consumer, so it is fixed and Workers bounded by it.
+		MaxWaiting: maxWaiting,
 	})
 	if err != nil {
 		return fmt.Errorf("async: consumer: %w", err)
