@@ -135,7 +135,7 @@ func TestAsyncSurvivesKill(t *testing.T) {
 				}
 				out, err := c.Invoke(context.Background(), &lambda.InvokeInput{
 					FunctionName: aws.String("crashy"), InvocationType: types.InvocationTypeEvent,
-					Payload: []byte(jsonString(map[string]any{"file": file, "ms": 5, "g": g, "i": i})),
+					Payload: []byte(jsonString(map[string]any{"file": file, "ms": 30, "g": g, "i": i})),
 				})
 				if err != nil {
 					continue // not accepted: the server is gone
