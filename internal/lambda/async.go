@@ -80,24 +80,42 @@ func (s *Service) Deliver(ctx context.Context, ev *async.Event) async.Outcome {
 	}
 	ev.Attempts++
 	ev.Last = &async.Attempt{FunctionError: res.FunctionError, Response: keptResponse(res.Payload), Version: fn.Version}
-	if res.FunctionError == "" {
-		return s.finish(ctx, ev, cfg, fn, conditionSuccess)
+	st := afterAttempt(ev.Attempts, res.FunctionError != "", cfg.retries(), deadline, s.RetryDelay, time.Now())
+	if st.condition != "" {
+		return s.finish(ctx, ev, cfg, fn, st.condition)
 	}
-	if ev.Attempts > cfg.retries() {
-		return s.finish(ctx, ev, cfg, fn, conditionRetriesExhausted)
-	}
-	// Lambda waits 1 minute before the first retry and 2 before the second.
 	next := *ev
-	next.NotBefore = now.Add(s.RetryDelay << (ev.Attempts - 1))
-	if next.NotBefore.After(deadline) {
-		// Run no more: at the deadline it is handled as too old.
-		next.NotBefore = deadline
-	}
+	next.NotBefore = st.retryAt
 	if err := s.Queue.Publish(ctx, &next); err != nil {
 		slog.Warn("lambda: cannot queue a retry; the event will be delivered again", "requestId", ev.ID, "err", err)
 		return async.Abandoned
 	}
 	return async.Done
+}
+
+// step is what becomes of an event after an attempt: it is finished with a
+// destination condition, or (condition "") retried at retryAt.
+type step struct {
+	condition string
+	retryAt   time.Time
+}
+
+// afterAttempt decides the step after attempt number attempts (1-based) of an event
+// that must be done by deadline. A failed attempt is retried while retries are
+// left, after delay, then twice delay (Lambda's 1 and 2 minutes); a retry due after
+// the deadline is set at it, when the event is handled as too old.
+func afterAttempt(attempts int, failed bool, maxRetry int, deadline time.Time, delay time.Duration, now time.Time) step {
+	switch {
+	case !failed:
+		return step{condition: conditionSuccess}
+	case attempts > maxRetry:
+		return step{condition: conditionRetriesExhausted}
+	}
+	at := now.Add(delay << (attempts - 1))
+	if at.After(deadline) {
+		at = deadline
+	}
+	return step{retryAt: at}
 }
 
 // maxKeptResponse bounds the response an event carries to its destination record,
