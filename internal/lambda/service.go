@@ -1,7 +1,8 @@
 // Package lambda serves the Lambda API (REST-JSON under /2015-03-31/ and its dated
-// siblings): functions, their code and configuration, concurrency, tags and Invoke.
-// It keeps functions in the state store, caches them in memory (fresh through a
-// store watch) and hands invocations to the invoke engine.
+// siblings): functions, their code and configuration, concurrency, tags, event
+// invoke configs and Invoke. It keeps functions in the state store, caches them in
+// memory (fresh through a store watch) and hands invocations to the invoke engine;
+// Event invocations go through the durable queue of package async first.
 package lambda
 
 import (
