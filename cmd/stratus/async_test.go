@@ -436,3 +436,38 @@ func getJSON(t *testing.T, url string, v any) {
 		t.Fatalf("GET %s: %v", url, err)
 	}
 }
+
+// Throttles are not attempts: with one retry allowed, events that fail once and
+// are throttled many times over still all succeed on their second attempt.
+func TestAsyncThrottlesDoNotSpendRetries(t *testing.T) {
+	ts := startServer(t, "", asyncFlags...)
+	c := ts.lambdaClient()
+	createFn(t, c, "narrow-flaky", "failn")
+	if _, err := c.PutFunctionConcurrency(context.Background(), &lambda.PutFunctionConcurrencyInput{
+		FunctionName: aws.String("narrow-flaky"), ReservedConcurrentExecutions: aws.Int32(1)}); err != nil {
+		t.Fatal(err)
+	}
+	failures := createDestination(t, c, "narrow-failures")
+	putEventConfig(t, c, &lambda.PutFunctionEventInvokeConfigInput{FunctionName: aws.String("narrow-flaky"), MaximumRetryAttempts: aws.Int32(1),
+		DestinationConfig: &types.DestinationConfig{OnFailure: &types.OnFailure{
+			Destination: aws.String("arn:aws:lambda:us-east-1:000000000000:function:narrow-failures")}}})
+	file := filepath.Join(t.TempDir(), "attempts")
+	const n = 4
+	for range n {
+		invokeAsync(t, c, "narrow-flaky", jsonString(map[string]any{"file": file, "fails": 1, "ms": 100}))
+	}
+	got := waitLines(t, file, 2*n, 20*time.Second)
+	time.Sleep(300 * time.Millisecond)
+	second := 0
+	for _, l := range got {
+		if l.Attempt == 2 {
+			second++
+		}
+	}
+	if second != n || len(readLines(t, file)) != 2*n {
+		t.Errorf("%d events reached their second attempt, want %d: %+v", second, n, got)
+	}
+	if f := readLines(t, failures); len(f) != 0 {
+		t.Errorf("%d events failed: throttles spent their retries", len(f))
+	}
+}

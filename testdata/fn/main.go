@@ -93,8 +93,10 @@ func main() {
 			var in struct {
 				File  string
 				Fails int
+				Ms    int
 			}
 			json.Unmarshal(ev, &in) //nolint:errcheck
+			time.Sleep(time.Duration(in.Ms) * time.Millisecond)
 			n := countLines(in.File, lc.AwsRequestID) + 1
 			if err := appendLine(in.File, map[string]any{"requestId": lc.AwsRequestID, "attempt": n}); err != nil {
 				return nil, err
