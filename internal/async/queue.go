@@ -77,7 +77,7 @@ type Queue struct {
 	Handle Handler
 	// Stream names the JetStream stream (default "LAMBDA_ASYNC").
 	Stream string
-	// Workers bounds how many events are handled at once (default 64, at most
+	// Workers bounds how many events are handled at once (default 256, at most
 	// 2048).
 	Workers int
 	// AckWait is how long a delivered event may go without a heartbeat before
@@ -105,7 +105,7 @@ func (q *Queue) Open(ctx context.Context) error {
 		q.Stream = "LAMBDA_ASYNC"
 	}
 	if q.Workers <= 0 {
-		q.Workers = 64
+		q.Workers = 256
 	}
 	q.Workers = min(q.Workers, maxWaiting/2)
 	if q.AckWait <= 0 {
@@ -191,7 +191,7 @@ func (q *Queue) Publish(ctx context.Context, ev *Event) error {
 func (q *Queue) work(ctx context.Context) {
 	defer q.wg.Done()
 	for ctx.Err() == nil {
-		fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		fctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		msg, err := q.cons.Next(jetstream.FetchContext(fctx))
 		cancel()
 		if err != nil {
