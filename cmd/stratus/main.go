@@ -25,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/stratus-run/stratus/internal/async"
 	"github.com/stratus-run/stratus/internal/awsproto/sigv4"
 	"github.com/stratus-run/stratus/internal/blob"
 	"github.com/stratus-run/stratus/internal/edge"
@@ -104,6 +105,10 @@ type Main struct {
 	FunctionLogs       string
 	CPUProfile         string
 	Interpreters       map[string]string
+	AsyncRetryDelay    time.Duration
+	AsyncAckWait       time.Duration
+	AsyncWorkers       int
+	AsyncAgeUnit       time.Duration
 
 	// Ready, if set, is called with the endpoint URL once the server answers.
 	Ready func(url string)
@@ -123,6 +128,10 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.DurationVar(&m.KeepAlive, "keep-alive", 10*time.Minute, "how long idle execution environments stay warm")
 	fs.DurationVar(&m.BillingGranularity, "billing-granularity", time.Millisecond, "round billed durations up to this: 1ms (Lambda today) or 100ms (Lambda before December 2020)")
 	fs.StringVar(&m.FunctionLogs, "function-logs", "none", "also write function logs to: none or stderr")
+	fs.DurationVar(&m.AsyncRetryDelay, "async-retry-delay", time.Minute, "wait before an async event's first retry (doubled for the second); throttled events back off from 1/60 of it up to 5 times it")
+	fs.DurationVar(&m.AsyncAckWait, "async-ack-wait", 30*time.Second, "how long an async event taken by a server that died waits before it is delivered again")
+	fs.DurationVar(&m.AsyncAgeUnit, "async-age-unit", time.Second, "length of one second of MaximumEventAgeInSeconds (shorter in tests)")
+	fs.IntVar(&m.AsyncWorkers, "async-workers", 256, "async events handled at once, across all functions (each waits in its invocation)")
 	fs.StringVar(&m.CPUProfile, "cpu-profile", "", "write a CPU profile of the server to this file until it stops")
 	m.Interpreters = map[string]string{}
 	fs.Func("runtime-interpreter", "interpreter of a runtime family or runtime, as NAME=PATH (python=/usr/bin/python3, nodejs22.x=/opt/node22/bin/node); repeatable", func(v string) error {
@@ -228,8 +237,6 @@ func (m *Main) Run(ctx context.Context) error {
 		Endpoint:           eg.URL(),
 		Credentials:        fnCreds,
 	}
-	// The async queue, once built, reports its depth and oldest event's age with
-	// prom.SetQueueStats.
 	prom := metrics.New(engine.Inflight)
 	engine.Meter = invoke.Meters{ledger, prom}
 	engine.Logs = logSink
@@ -243,10 +250,32 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := rts.Open(); err != nil {
 		return err
 	}
-	lam := &lambda.Service{Store: st, Blobs: blobs, Engine: engine, Runtimes: rts, CodeDir: filepath.Join(m.DataDir, "code"), URLKey: []byte(randomHex(32))}
+	queue := &async.Queue{Store: st, Workers: m.AsyncWorkers, AckWait: m.AsyncAckWait,
+		ThrottleMin: m.AsyncRetryDelay / 60, ThrottleMax: 5 * m.AsyncRetryDelay}
+	deadLetters := &async.DeadLetters{Store: st}
+	if err := deadLetters.Open(ctx); err != nil {
+		return err
+	}
+	lam := &lambda.Service{Store: st, Blobs: blobs, Engine: engine, Runtimes: rts, CodeDir: filepath.Join(m.DataDir, "code"), URLKey: []byte(randomHex(32)),
+		Queue: queue, DeadLetters: deadLetters, RetryDelay: m.AsyncRetryDelay, AgeUnit: m.AsyncAgeUnit}
 	if err := lam.Open(ctx); err != nil {
 		return err
 	}
+	// Delivery starts once the function cache is filled, so queued events find
+	// their functions after a restart.
+	queue.Handle = lam.Deliver
+	if err := queue.Open(ctx); err != nil {
+		return err
+	}
+	prom.SetQueueStats(func() (int, time.Duration) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		s, err := queue.Stats(ctx)
+		if err != nil {
+			return 0, 0
+		}
+		return int(s.Depth), s.OldestAge
+	})
 	internal := http.NewServeMux()
 	internal.HandleFunc("GET /_stratus/health", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -254,6 +283,8 @@ func (m *Main) Run(ctx context.Context) error {
 	})
 	internal.HandleFunc(lambda.CodePath, lam.ServeCode)
 	internal.Handle("GET "+metering.Path, &metering.Handler{Ledger: ledger, Prices: &metering.LambdaPrices, Granularity: m.BillingGranularity})
+	internal.HandleFunc(lambda.DeadLetterPath, lam.ServeDeadLetters)
+	internal.HandleFunc(async.StatsPath, queue.ServeStats)
 	eg.Internal = internal
 	eg.Metrics = prom.Handler()
 	eg.Services = []edge.Service{lam, cwl}
@@ -267,7 +298,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	errs := []error{eg.Close(sctx), lam.Close(sctx), engine.Close(sctx), ledger.Close(sctx), logSink.Close(sctx), cwl.Close(sctx)}
+	errs := []error{eg.Close(sctx), queue.Close(sctx), lam.Close(sctx), engine.Close(sctx), ledger.Close(sctx), logSink.Close(sctx), cwl.Close(sctx)}
 	return errors.Join(errs...)
 }
 

@@ -36,7 +36,11 @@ type outcome struct {
 }
 
 func newCall(req *Request, release func()) *call {
-	c := &call{req: req, id: awsproto.NewRequestID(), done: make(chan outcome, 1), release: release}
+	id := req.RequestID
+	if id == "" {
+		id = awsproto.NewRequestID()
+	}
+	c := &call{req: req, id: id, done: make(chan outcome, 1), release: release}
 	c.traceID, c.parentID = lambdaTrace(req.TraceID)
 	return c
 }

@@ -63,6 +63,9 @@ type Request struct {
 	ClientContext string // JSON, decoded from the caller's base64
 	TraceID       string // X-Amzn-Trace-Id as received; one is made when empty
 	LogTail       bool   // collect the invocation's log for X-Amz-Log-Result
+	// RequestID is the invocation's request id; one is made when empty. A queued
+	// event keeps the id its 202 reported across every attempt.
+	RequestID string
 }
 
 // Result is the outcome of an invocation that ran (or failed) in the function.

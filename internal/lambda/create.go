@@ -215,6 +215,12 @@ func applyConfig(rec *record, c configFields) {
 	if c.EphemeralStorage != nil {
 		rec.EphemeralStorage = c.EphemeralStorage.Size
 	}
+	if d := c.DeadLetterConfig; d != nil {
+		rec.DeadLetterTarget = ""
+		if d.TargetArn != nil {
+			rec.DeadLetterTarget = *d.TargetArn
+		}
+	}
 	if l := c.LoggingConfig; l != nil {
 		if l.LogFormat != "" {
 			rec.LogFormat = l.LogFormat

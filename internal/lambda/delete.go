@@ -29,6 +29,7 @@ func (s *Service) deleteFunction(w http.ResponseWriter, r *http.Request, p param
 	// The purge's revision is not returned; a revision past e.rev still orders this
 	// tombstone after every write the cache saw.
 	s.forget(k, e.rev+1)
+	s.dropEventConfigs(r.Context(), e.rec.Region, e.rec.Name)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

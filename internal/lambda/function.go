@@ -38,6 +38,8 @@ type record struct {
 	// Layers are the function's layer versions, in order, as resolved when they
 	// were set: the function keeps them when a layer version is deleted.
 	Layers []layerRef `json:"layers,omitempty"`
+	// DeadLetterTarget is DeadLetterConfig.TargetArn (an SQS queue or SNS topic).
+	DeadLetterTarget string `json:"deadLetterTarget,omitempty"`
 }
 
 // Wire shapes of the Lambda API (field names as in the service model).
@@ -95,6 +97,10 @@ type (
 		RuntimeVersionConfig       *runtimeVersionConfig `json:"RuntimeVersionConfig,omitempty"`
 		LoggingConfig              loggingConfig         `json:"LoggingConfig"`
 		Layers                     []layerOutput         `json:"Layers,omitempty"`
+		DeadLetterConfig           *deadLetterConfig     `json:"DeadLetterConfig,omitempty"`
+	}
+	deadLetterConfig struct {
+		TargetArn *string `json:"TargetArn,omitempty"`
 	}
 )
 
@@ -141,6 +147,9 @@ func (s *Service) configuration(r *record, v view) *functionConfiguration {
 	}
 	for _, l := range r.Layers {
 		c.Layers = append(c.Layers, layerOutput{Arn: l.Arn, CodeSize: l.CodeSize})
+	}
+	if r.DeadLetterTarget != "" {
+		c.DeadLetterConfig = &deadLetterConfig{TargetArn: &r.DeadLetterTarget}
 	}
 	if r.HasEnv {
 		vars := r.Env

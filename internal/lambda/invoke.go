@@ -25,9 +25,7 @@ func (s *Service) invoke(w http.ResponseWriter, r *http.Request, p params) error
 	h := r.Header
 	invType := h.Get("X-Amz-Invocation-Type")
 	switch invType {
-	case "", "RequestResponse", "DryRun":
-	case "Event":
-		return invalidParameter("InvocationType Event is not supported by this Stratus server yet.")
+	case "", "RequestResponse", "DryRun", "Event":
 	default:
 		return awsproto.Validation(invType, "invocationType", "Member must satisfy enum value set: [Event, RequestResponse, DryRun]")
 	}
@@ -71,6 +69,9 @@ func (s *Service) invoke(w http.ResponseWriter, r *http.Request, p params) error
 	if invType == "DryRun" {
 		w.WriteHeader(http.StatusNoContent)
 		return nil
+	}
+	if invType == "Event" {
+		return s.enqueue(w, r, region, name, qualifier, payload, h.Get("X-Amzn-Trace-Id"), clientContext)
 	}
 	res, err := s.Engine.Invoke(r.Context(), &invoke.Request{
 		Function:      fn,

@@ -32,6 +32,11 @@ type params struct {
 //	PUT    /2017-10-31/functions/{name}/concurrency        PutFunctionConcurrency
 //	DELETE /2017-10-31/functions/{name}/concurrency        DeleteFunctionConcurrency
 //	GET    /2019-09-30/functions/{name}/concurrency        GetFunctionConcurrency
+//	PUT    /2019-09-25/functions/{name}/event-invoke-config      PutFunctionEventInvokeConfig
+//	POST   /2019-09-25/functions/{name}/event-invoke-config      UpdateFunctionEventInvokeConfig
+//	GET    /2019-09-25/functions/{name}/event-invoke-config      GetFunctionEventInvokeConfig
+//	DELETE /2019-09-25/functions/{name}/event-invoke-config      DeleteFunctionEventInvokeConfig
+//	GET    /2019-09-25/functions/{name}/event-invoke-config/list ListFunctionEventInvokeConfigs
 //	GET    /2016-08-19/account-settings                    GetAccountSettings
 //	POST   /2017-03-31/tags/{arn}                          TagResource
 //	DELETE /2017-03-31/tags/{arn}                          UntagResource
@@ -87,6 +92,24 @@ func (s *Service) route(method, path string) (handlerFunc, params, error) {
 			return h, p, err
 		}
 		h, _, err := pick(method, map[string]handlerFunc{"PUT": s.putFunctionConcurrency, "DELETE": s.deleteFunctionConcurrency})
+		return h, p, err
+	case strings.HasPrefix(path, "/2019-09-25/functions/"):
+		rest := path[len("/2019-09-25/functions"):]
+		list := strings.HasSuffix(rest, "/event-invoke-config/list")
+		if list {
+			rest = strings.TrimSuffix(rest, "/list")
+		}
+		name, sub, err := splitName(rest)
+		if err != nil || sub != "event-invoke-config" {
+			return nil, p, errUnknownOperation
+		}
+		p.function = name
+		if list {
+			h, _, err := pick(method, map[string]handlerFunc{"GET": s.listEventConfigs})
+			return h, p, err
+		}
+		h, _, err := pick(method, map[string]handlerFunc{"PUT": s.putEventConfig(true), "POST": s.putEventConfig(false),
+			"GET": s.getEventConfig, "DELETE": s.deleteEventConfig})
 		return h, p, err
 	case path == "/2016-08-19/account-settings":
 		return pick(method, map[string]handlerFunc{"GET": s.getAccountSettings})
@@ -161,6 +184,7 @@ func (s *Service) Handles(r *http.Request, signingName string) bool {
 	path := r.URL.Path
 	return strings.HasPrefix(path, "/2015-03-31/") || strings.HasPrefix(path, "/2017-10-31/") ||
 		strings.HasPrefix(path, "/2019-09-30/") || strings.HasPrefix(path, "/2016-08-19/") ||
+		strings.HasPrefix(path, "/2019-09-25/functions/") ||
 		strings.HasPrefix(path, "/2017-03-31/tags/") || path == "/2018-10-31/layers" ||
 		strings.HasPrefix(path, "/2018-10-31/layers/")
 }

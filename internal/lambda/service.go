@@ -1,7 +1,8 @@
 // Package lambda serves the Lambda API (REST-JSON under /2015-03-31/ and its dated
-// siblings): functions, their code and configuration, concurrency, tags and Invoke.
-// It keeps functions in the state store, caches them in memory (fresh through a
-// store watch) and hands invocations to the invoke engine.
+// siblings): functions, their code and configuration, concurrency, tags, event
+// invoke configs and Invoke. It keeps functions in the state store, caches them in
+// memory (fresh through a store watch) and hands invocations to the invoke engine;
+// Event invocations go through the durable queue of package async first.
 package lambda
 
 import (
@@ -16,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stratus-run/stratus/internal/async"
 	"github.com/stratus-run/stratus/internal/blob"
 	"github.com/stratus-run/stratus/internal/codezip"
 	"github.com/stratus-run/stratus/internal/invoke"
@@ -36,10 +38,22 @@ type Service struct {
 	URLKey []byte
 	// Runtimes says which runtimes this server runs and how to start them.
 	Runtimes *runtimes.Runtimes
+	// Queue holds accepted Event invocations until Deliver has seen them through.
+	Queue *async.Queue
+	// DeadLetters keeps the dead letters of functions with a DeadLetterConfig.
+	DeadLetters *async.DeadLetters
+	// RetryDelay is the wait before an event's first retry after a function
+	// error, doubled for the second (default 1 minute, as Lambda's).
+	RetryDelay time.Duration
+	// AgeUnit is how long one second of MaximumEventAgeInSeconds lasts (default
+	// 1 s); tests shorten it rather than wait minutes.
+	AgeUnit time.Duration
 
 	functions     *store.Table[record]
 	layerVersions *store.Table[layerVersion] // "region/name/version"
 	layerHeads    *store.Table[layerHead]    // "region/name": last version number
+	eventConfigs  *store.Table[eventConfig]  // eventConfigKey(region, name, qualifier)
+	eventCache    sync.Map                   // eventConfigKey → *eventConfig, fresh through a watch
 
 	mu      sync.RWMutex
 	cache   map[string]*entry // key(region, name) → entry; deleted keys keep a tombstone
@@ -69,6 +83,12 @@ func (s *Service) Open(ctx context.Context) error {
 		return err
 	}
 	s.functions = t
+	if s.RetryDelay <= 0 {
+		s.RetryDelay = time.Minute
+	}
+	if s.AgeUnit <= 0 {
+		s.AgeUnit = time.Second
+	}
 	s.cache = map[string]*entry{}
 	if err := os.MkdirAll(s.CodeDir, 0o755); err != nil {
 		return fmt.Errorf("lambda: code dir: %w", err)
@@ -115,7 +135,8 @@ func (s *Service) Open(ctx context.Context) error {
 		return ctx.Err()
 	}
 	s.updateReservedTotal()
-	return nil
+	// Event invoke configs: after the functions, so s.watchCx stops both watches.
+	return s.openEventConfigs(ctx)
 }
 
 // Close stops the cache's watch.

@@ -187,6 +187,7 @@ type configFields struct {
 	EphemeralStorage *ephemeralStorage `json:"EphemeralStorage"`
 	Layers           []string          `json:"Layers"`
 	LoggingConfig    *loggingConfig    `json:"LoggingConfig"`
+	DeadLetterConfig *deadLetterConfig `json:"DeadLetterConfig"`
 }
 
 // validateConfig checks the shared settings in the order AWS reports them.
@@ -247,8 +248,19 @@ func validateConfig(c configFields) error {
 			return err
 		}
 	}
+	if d := c.DeadLetterConfig; d != nil && d.TargetArn != nil && *d.TargetArn != "" {
+		t := *d.TargetArn
+		if !reDeadLetterTarget.MatchString(t) {
+			return awsproto.Validation(t, "deadLetterConfig.targetArn", "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
+		}
+		if svc := strings.SplitN(t, ":", 4)[2]; svc != "sqs" && svc != "sns" {
+			return invalidParameter("The target ARN " + t + " of the DeadLetterConfig is not an Amazon SQS queue or Amazon SNS topic.")
+		}
+	}
 	return nil
 }
+
+var reDeadLetterTarget = regexp.MustCompile(`^arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*$`)
 
 func validateEnv(vars map[string]string) error {
 	var reserved []string

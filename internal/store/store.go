@@ -41,6 +41,9 @@ func (s *Store) Open(ctx context.Context) error {
 		DontListen: s.Listen == "",
 		NoLog:      true,
 		NoSigs:     true,
+		// Queued events carry payloads up to 1 MB plus their envelope (and a
+		// destination record a response besides); NATS's 1 MB default is too small.
+		MaxPayload: 8 << 20,
 		// Stratus's own writes are small; the defaults (64 GB memory, 1 TB file) are
 		// just ceilings, so leave them.
 	}

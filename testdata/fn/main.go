@@ -66,6 +66,45 @@ func main() {
 				"traceId":            ctx.Value("x-amzn-trace-id"),
 				"pid":                os.Getpid(),
 			}, nil
+		case "append":
+			// Appends one line per invocation to the file the event names (after
+			// sleeping Ms), so a test sees what ran: async delivery has no caller.
+			var in struct {
+				File string
+				Ms   int
+			}
+			json.Unmarshal(ev, &in) //nolint:errcheck
+			if in.File == "" {
+				// A destination's event is Lambda's record: the file comes from
+				// the function's environment.
+				in.File = os.Getenv("APPEND_FILE")
+			}
+			if in.File == "" {
+				// A destination's event is Lambda's record: the file comes from
+				// the function's environment.
+				in.File = os.Getenv("APPEND_FILE")
+			}
+			ran := time.Now().UnixNano() // when the handler started, for latency
+			time.Sleep(time.Duration(in.Ms) * time.Millisecond)
+			return ev, appendLine(in.File, map[string]any{"requestId": lc.AwsRequestID, "event": ev, "ranAtNs": ran})
+		case "failn":
+			// Fails the first Fails attempts (counted per request id in File),
+			// then succeeds.
+			var in struct {
+				File  string
+				Fails int
+				Ms    int
+			}
+			json.Unmarshal(ev, &in) //nolint:errcheck
+			time.Sleep(time.Duration(in.Ms) * time.Millisecond)
+			n := countLines(in.File, lc.AwsRequestID) + 1
+			if err := appendLine(in.File, map[string]any{"requestId": lc.AwsRequestID, "attempt": n}); err != nil {
+				return nil, err
+			}
+			if n <= in.Fails {
+				return nil, fmt.Errorf("attempt %d failed", n)
+			}
+			return map[string]any{"attempt": n}, nil
 		case "pid":
 			return os.Getpid(), nil
 		case "chain":
@@ -90,4 +129,26 @@ func postInitError() {
 		resp.Body.Close()
 	}
 	os.Exit(1)
+}
+
+// appendLine appends v as one JSON line to path; O_APPEND writes of one line are
+// atomic, so concurrent invocations do not interleave.
+func appendLine(path string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = f.Write(append(b, '\n'))
+	return err
+}
+
+// countLines counts the lines of path that mention requestID.
+func countLines(path, requestID string) int {
+	b, _ := os.ReadFile(path)
+	return strings.Count(string(b), `"requestId":"`+requestID+`"`)
 }

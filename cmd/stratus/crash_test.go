@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/stratus-run/stratus/internal/testfn"
+)
+
+// serverProcess is `stratus server` run as a process of its own, so it can be
+// killed with SIGKILL.
+type serverProcess struct {
+	cmd *exec.Cmd
+	URL string
+}
+
+func startServerProcess(t *testing.T, bin, dataDir string, flags ...string) *serverProcess {
+	t.Helper()
+	args := append([]string{"server", "--listen", "127.0.0.1:0", "--data-dir", dataDir}, flags...)
+	cmd := exec.Command(bin, args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sp := &serverProcess{cmd: cmd}
+	t.Cleanup(func() { sp.stop() })
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if _, rest, ok := strings.Cut(sc.Text(), "endpoint="); ok {
+				url, _, _ := strings.Cut(rest, " ")
+				select {
+				case found <- url:
+				default:
+				}
+			}
+		}
+		io.Copy(io.Discard, stderr) //nolint:errcheck
+	}()
+	select {
+	case sp.URL = <-found:
+	case <-time.After(30 * time.Second):
+		t.Fatal("server process did not start in 30s")
+	}
+	return sp
+}
+
+// kill sends SIGKILL: no shutdown, no flush, as a crash.
+func (sp *serverProcess) kill() {
+	if sp.cmd.ProcessState == nil {
+		sp.cmd.Process.Kill() //nolint:errcheck
+		sp.cmd.Wait()         //nolint:errcheck
+	}
+}
+
+// stop ends the server with SIGTERM, so it stops its execution environments.
+func (sp *serverProcess) stop() {
+	if sp.cmd.ProcessState != nil {
+		return
+	}
+	sp.cmd.Process.Signal(syscall.SIGTERM) //nolint:errcheck
+	done := make(chan struct{})
+	go func() { sp.cmd.Wait(); close(done) }() //nolint:errcheck
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		sp.cmd.Process.Kill() //nolint:errcheck
+		<-done
+	}
+}
+
+func (sp *serverProcess) client() *lambda.Client {
+	return (&testServer{URL: sp.URL}).lambdaClient()
+}
+
+// TestAsyncSurvivesKill fires Event invokes from several goroutines, kills the
+// server with SIGKILL while they are being accepted, restarts it on the same data
+// directory and checks that every event that got a 202 ran at least once.
+func TestAsyncSurvivesKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills a server process")
+	}
+	root, err := testfn.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "stratus")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/stratus")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	dataDir := t.TempDir()
+	flags := []string{"--async-ack-wait", "1s", "--async-retry-delay", "50ms"}
+	sp := startServerProcess(t, bin, dataDir, flags...)
+	c := sp.client()
+	createFn(t, c, "crashy", "append")
+	file := filepath.Join(t.TempDir(), "ran")
+
+	var (
+		mu       sync.Mutex
+		accepted = map[string]bool{}
+		n        atomic.Int64
+		wg       sync.WaitGroup
+	)
+	stop := make(chan struct{})
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				out, err := c.Invoke(context.Background(), &lambda.InvokeInput{
+					FunctionName: aws.String("crashy"), InvocationType: types.InvocationTypeEvent,
+					Payload: []byte(jsonString(map[string]any{"file": file, "ms": 30, "g": g, "i": i})),
+				})
+				if err != nil {
+					continue // not accepted: the server is gone
+				}
+				id, _ := awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
+				mu.Lock()
+				accepted[id] = true
+				mu.Unlock()
+				n.Add(1)
+			}
+		}()
+	}
+	// Kill while events are being accepted and delivered.
+	deadline := time.Now().Add(10 * time.Second)
+	for n.Load() < 200 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	sp.kill()
+	time.Sleep(100 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	mu.Lock()
+	total := len(accepted)
+	mu.Unlock()
+	if total == 0 {
+		t.Fatal("no event was accepted before the kill")
+	}
+	ranBefore := len(readLines(t, file))
+	t.Logf("%d events accepted, %d runs before the kill", total, ranBefore)
+
+	sp2 := startServerProcess(t, bin, dataDir, flags...)
+	_ = sp2
+	deadline = time.Now().Add(30 * time.Second)
+	for {
+		seen := map[string]bool{}
+		for _, l := range readLines(t, file) {
+			seen[l.RequestID] = true
+		}
+		missing := 0
+		for id := range accepted {
+			if !seen[id] {
+				missing++
+			}
+		}
+		if missing == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d accepted events never ran after the restart", missing, total)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Leave the function's log file quiet before the temp dirs go.
+	os.Remove(file) //nolint:errcheck
+}

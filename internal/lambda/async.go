@@ -1,0 +1,286 @@
+package lambda
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/stratus-run/stratus/internal/async"
+	"github.com/stratus-run/stratus/internal/awsproto"
+	"github.com/stratus-run/stratus/internal/invoke"
+)
+
+// MaxAsyncPayload is the largest Event (asynchronous) Invoke payload Lambda
+// accepts: 1 MB since 2025.
+const MaxAsyncPayload = 1048576
+
+func asyncTooLarge(n int) error {
+	return awsproto.Errorf(http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException",
+		"%d byte payload is too large for the Event invocation type (limit %d bytes)", n, MaxAsyncPayload)
+}
+
+var errQueueUnavailable = &awsproto.Error{Code: "ServiceException", Status: http.StatusInternalServerError, Server: true,
+	Message: "The event could not be queued; try again."}
+
+// enqueue answers an Event invoke: 202 once the event is on disk in the queue. The
+// request id of the response is the one the function will see on every attempt.
+func (s *Service) enqueue(w http.ResponseWriter, r *http.Request, region, name, qualifier string, payload []byte, traceID, clientContext string) error {
+	if len(payload) > MaxAsyncPayload {
+		return asyncTooLarge(len(payload))
+	}
+	id := awsproto.Info(r.Context()).RequestID
+	if id == "" {
+		id = awsproto.NewRequestID()
+	}
+	ev := &async.Event{
+		ID: id, Region: region, Function: name, Qualifier: qualifier, Payload: payload,
+		TraceID: traceID, ClientContext: clientContext, Accepted: time.Now().UTC(),
+	}
+	if err := s.Queue.Publish(r.Context(), ev); err != nil {
+		slog.Error("lambda: cannot queue event", "function", name, "err", err)
+		return errQueueUnavailable
+	}
+	w.Header()["X-Amzn-Requestid"] = []string{id}
+	w.Header()["Content-Length"] = []string{"0"}
+	w.WriteHeader(http.StatusAccepted)
+	return nil
+}
+
+// Deliver handles one delivery of a queued event: it runs the event in its
+// function and sees its outcome through (a retry queued, a destination invoked, a
+// dead letter stored) before saying Done. It is the queue's Handler.
+func (s *Service) Deliver(ctx context.Context, ev *async.Event) async.Outcome {
+	fn, invokedArn, err := s.resolveInvoke(ev.Region, ev.Function, ev.Qualifier)
+	if err != nil {
+		// Lambda discards the queued events of a function that was deleted.
+		slog.Info("lambda: dropping event of a missing function", "function", ev.Function, "qualifier", ev.Qualifier, "requestId", ev.ID)
+		return async.Done
+	}
+	cfg := s.eventConfigFor(ctx, ev.Region, ev.Function, qualifierOrLatest(ev.Qualifier))
+	now := time.Now()
+	deadline := ev.Accepted.Add(cfg.maxAge(s.AgeUnit))
+	if !now.Before(deadline) {
+		return s.finish(ctx, ev, cfg, fn, conditionAgeExceeded)
+	}
+	res, err := s.Engine.Invoke(ctx, &invoke.Request{
+		Function: fn, Payload: ev.Payload, InvokedArn: invokedArn,
+		RequestID: ev.ID, TraceID: ev.TraceID, ClientContext: ev.ClientContext,
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return async.Abandoned
+		}
+		// Throttled (or the engine is briefly unable to run it): try again later,
+		// without spending an attempt.
+		return async.Throttled
+	}
+	ev.Attempts++
+	ev.Last = &async.Attempt{FunctionError: res.FunctionError, Response: keptResponse(res.Payload), Version: fn.Version}
+	st := afterAttempt(ev.Attempts, res.FunctionError != "", cfg.retries(), deadline, s.RetryDelay, time.Now())
+	if st.condition != "" {
+		return s.finish(ctx, ev, cfg, fn, st.condition)
+	}
+	next := *ev
+	next.NotBefore = st.retryAt
+	if err := s.Queue.Publish(ctx, &next); err != nil {
+		slog.Warn("lambda: cannot queue a retry; the event will be delivered again", "requestId", ev.ID, "err", err)
+		return async.Abandoned
+	}
+	return async.Done
+}
+
+// step is what becomes of an event after an attempt: it is finished with a
+// destination condition, or (condition "") retried at retryAt.
+type step struct {
+	condition string
+	retryAt   time.Time
+}
+
+// afterAttempt decides the step after attempt number attempts (1-based) of an event
+// that must be done by deadline. A failed attempt is retried while retries are
+// left, after delay, then twice delay (Lambda's 1 and 2 minutes); a retry due after
+// the deadline is set at it, when the event is handled as too old.
+func afterAttempt(attempts int, failed bool, maxRetry int, deadline time.Time, delay time.Duration, now time.Time) step {
+	switch {
+	case !failed:
+		return step{condition: conditionSuccess}
+	case attempts > maxRetry:
+		return step{condition: conditionRetriesExhausted}
+	}
+	at := now.Add(delay << (attempts - 1))
+	if at.After(deadline) {
+		at = deadline
+	}
+	return step{retryAt: at}
+}
+
+// maxKeptResponse bounds the response an event carries to its destination record,
+// so the record stays within the asynchronous payload limit.
+const maxKeptResponse = 256 << 10
+
+func keptResponse(b []byte) []byte {
+	if len(b) <= maxKeptResponse {
+		return b
+	}
+	return b[:maxKeptResponse] // no longer JSON: the record carries it as a string
+}
+
+func qualifierOrLatest(q string) string {
+	if q == "" {
+		return "$LATEST"
+	}
+	return q
+}
+
+// Conditions of a destination record.
+const (
+	conditionSuccess          = "Success"
+	conditionRetriesExhausted = "RetriesExhausted"
+	conditionAgeExceeded      = "EventAgeExceeded"
+)
+
+// finish sends the outcome of an event to its destination (and, on failure, to the
+// function's dead-letter target). Done only once each of them is stored.
+func (s *Service) finish(ctx context.Context, ev *async.Event, cfg *eventConfig, fn *invoke.Function, condition string) async.Outcome {
+	dest := ""
+	if cfg != nil {
+		dest = cfg.OnFailure
+		if condition == conditionSuccess {
+			dest = cfg.OnSuccess
+		}
+	}
+	if dest != "" {
+		if err := s.sendRecord(ctx, ev, fn, condition, dest); err != nil {
+			slog.Warn("lambda: cannot queue a destination record; the event will be delivered again", "requestId", ev.ID, "err", err)
+			return async.Abandoned
+		}
+	}
+	if condition != conditionSuccess {
+		if err := s.deadLetter(ctx, ev, fn); err != nil {
+			slog.Warn("lambda: cannot store a dead letter; the event will be delivered again", "requestId", ev.ID, "err", err)
+			return async.Abandoned
+		}
+	}
+	return async.Done
+}
+
+// record is the invocation record Lambda sends to a destination.
+type invocationRecord struct {
+	Version         string           `json:"version"`
+	Timestamp       string           `json:"timestamp"`
+	RequestContext  recordRequest    `json:"requestContext"`
+	RequestPayload  json.RawMessage  `json:"requestPayload"`
+	ResponseContext *recordResponse  `json:"responseContext,omitempty"`
+	ResponsePayload *json.RawMessage `json:"responsePayload,omitempty"`
+}
+
+type recordRequest struct {
+	RequestID              string `json:"requestId"`
+	FunctionArn            string `json:"functionArn"`
+	Condition              string `json:"condition"`
+	ApproximateInvokeCount int    `json:"approximateInvokeCount"`
+}
+
+type recordResponse struct {
+	StatusCode      int    `json:"statusCode"`
+	ExecutedVersion string `json:"executedVersion"`
+	FunctionError   string `json:"functionError,omitempty"`
+}
+
+// buildRecord makes the destination record of ev's outcome.
+func buildRecord(ev *async.Event, fnArn, condition string, at time.Time) *invocationRecord {
+	rec := &invocationRecord{
+		Version:   "1.0",
+		Timestamp: at.UTC().Format("2006-01-02T15:04:05.000Z"),
+		RequestContext: recordRequest{
+			RequestID: ev.ID, FunctionArn: fnArn, Condition: condition, ApproximateInvokeCount: ev.Attempts,
+		},
+		RequestPayload: ev.Payload,
+	}
+	if l := ev.Last; l != nil {
+		rec.ResponseContext = &recordResponse{StatusCode: http.StatusOK, ExecutedVersion: l.Version, FunctionError: l.FunctionError}
+		p := json.RawMessage(l.Response)
+		if !json.Valid(p) {
+			// A response that is not JSON is carried as a string.
+			b, _ := json.Marshal(string(l.Response))
+			p = b
+		}
+		rec.ResponsePayload = &p
+	}
+	return rec
+}
+
+// sendRecord invokes the destination function asynchronously with the record.
+func (s *Service) sendRecord(ctx context.Context, ev *async.Event, fn *invoke.Function, condition, dest string) error {
+	region, name, qualifier, ok := s.parseLambdaArn(dest)
+	if !ok {
+		return errors.New("destination is not a Lambda function ARN: " + dest)
+	}
+	fnArn := fn.Arn + ":" + qualifierOrLatest(ev.Qualifier)
+	body, err := json.Marshal(buildRecord(ev, fnArn, condition, time.Now()))
+	if err != nil {
+		return err
+	}
+	return s.Queue.Publish(ctx, &async.Event{
+		// The destination's invocation is an event of its own, with its own id.
+		ID: awsproto.NewRequestID(), Region: region, Function: name, Qualifier: qualifier,
+		Payload: body, Accepted: time.Now().UTC(),
+	})
+}
+
+// deadLetter stores the event for the function's DeadLetterConfig target, as
+// Lambda sends it to SQS/SNS: the request payload as body, and RequestID,
+// ErrorCode and ErrorMessage attributes.
+func (s *Service) deadLetter(ctx context.Context, ev *async.Event, fn *invoke.Function) error {
+	e := s.lookup(ev.Region, ev.Function)
+	if e == nil || e.rec.DeadLetterTarget == "" {
+		return nil
+	}
+	msg := "Event age exceeded"
+	if ev.Last != nil {
+		var body struct {
+			ErrorMessage string `json:"errorMessage"`
+		}
+		if json.Unmarshal(ev.Last.Response, &body) == nil && body.ErrorMessage != "" {
+			msg = body.ErrorMessage
+		} else {
+			msg = string(ev.Last.Response)
+		}
+	}
+	if len(msg) > 1024 { // Lambda sends the first 1 KB
+		msg = msg[:1024]
+	}
+	return s.DeadLetters.Put(ctx, async.DeadLetter{
+		TargetArn: e.rec.DeadLetterTarget,
+		Body:      string(ev.Payload),
+		Attributes: map[string]async.Attribute{
+			"RequestID":    {DataType: "String", StringValue: ev.ID},
+			"ErrorCode":    {DataType: "Number", StringValue: strconv.Itoa(http.StatusOK)},
+			"ErrorMessage": {DataType: "String", StringValue: msg},
+		},
+		SentAt: time.Now().UTC(),
+	})
+}
+
+// DeadLetterPath is the internal endpoint that lists stored dead letters.
+const DeadLetterPath = "GET /_stratus/dead-letters"
+
+// ServeDeadLetters answers GET /_stratus/dead-letters?target=ARN with the dead
+// letters stored for that target, oldest first, as {"Messages": [...]}.
+func (s *Service) ServeDeadLetters(w http.ResponseWriter, r *http.Request) {
+	target := r.URL.Query().Get("target")
+	if target == "" {
+		awsproto.WriteJSON(w, http.StatusBadRequest, map[string]string{"message": "target (a dead-letter target ARN) is required"})
+		return
+	}
+	msgs, err := s.DeadLetters.List(r.Context(), target)
+	if err != nil {
+		awsproto.WriteJSON(w, http.StatusInternalServerError, map[string]string{"message": err.Error()})
+		return
+	}
+	awsproto.WriteJSON(w, http.StatusOK, map[string]any{"Messages": msgs})
+}
