@@ -5,7 +5,8 @@ import (
 )
 
 // record is a function as stored in the functions bucket (one key per function, its
-// $LATEST configuration). Published versions will get keys of their own.
+// $LATEST configuration). Published versions have keys of their own in the
+// versions bucket (versionRecord), aliases in the aliases bucket.
 type record struct {
 	Name             string            `json:"name"`
 	Region           string            `json:"region"`
@@ -38,6 +39,12 @@ type record struct {
 	// Layers are the function's layer versions, in order, as resolved when they
 	// were set: the function keeps them when a layer version is deleted.
 	Layers []layerRef `json:"layers,omitempty"`
+	// LastVersion is the highest version number ever published (0: none); numbers
+	// are never reused, even after the version is deleted.
+	LastVersion int `json:"lastVersion,omitempty"`
+	// PublishedRevision is $LATEST's RevisionId right after version LastVersion was
+	// published: while it still is, there is nothing new to publish.
+	PublishedRevision string `json:"publishedRevision,omitempty"`
 }
 
 // Wire shapes of the Lambda API (field names as in the service model).

@@ -15,7 +15,8 @@ import (
 )
 
 // function resolves a {FunctionName} path label (plus an optional Qualifier query
-// parameter) to the cached function, or the error Lambda gives.
+// parameter) to the cached function and the qualifier, or the error Lambda gives
+// for a missing function. The qualifier is the caller's to resolve (resolveTarget).
 func (s *Service) function(r *http.Request, ref string) (*entry, string, error) {
 	region := awsproto.Info(r.Context()).Region
 	name, qualifier, err := s.invokeRef(r, ref, region)
@@ -25,9 +26,6 @@ func (s *Service) function(r *http.Request, ref string) (*entry, string, error) 
 	e := s.lookup(region, name)
 	if e == nil {
 		return nil, "", functionNotFound(s.arn(region, name))
-	}
-	if qualifier != "" && qualifier != "$LATEST" {
-		return nil, "", functionNotFound(s.arn(region, name) + ":" + qualifier)
 	}
 	return e, qualifier, nil
 }
@@ -65,15 +63,20 @@ type codeLocation struct {
 	Location       string `json:"Location"`
 }
 
-// getFunction is GetFunction.
+// getFunction is GetFunction. Tags and reserved concurrency belong to the function
+// and are shown whichever version is read.
 func (s *Service) getFunction(w http.ResponseWriter, r *http.Request, p params) error {
-	e, _, err := s.function(r, p.function)
+	e, q, err := s.function(r, p.function)
+	if err != nil {
+		return err
+	}
+	t, err := s.resolveTarget(e, q)
 	if err != nil {
 		return err
 	}
 	out := getFunctionOutput{
-		Configuration: s.configuration(&e.rec, viewSettled),
-		Code:          codeLocation{RepositoryType: "S3", Location: s.codeURL(r, e.rec.CodeDigest)},
+		Configuration: s.targetConfiguration(t, viewSettled),
+		Code:          codeLocation{RepositoryType: "S3", Location: s.codeURL(r, t.rec.CodeDigest)},
 		Tags:          e.rec.Tags,
 	}
 	if e.rec.Reserved != nil {
@@ -85,11 +88,15 @@ func (s *Service) getFunction(w http.ResponseWriter, r *http.Request, p params) 
 
 // getFunctionConfiguration is GetFunctionConfiguration.
 func (s *Service) getFunctionConfiguration(w http.ResponseWriter, r *http.Request, p params) error {
-	e, _, err := s.function(r, p.function)
+	e, q, err := s.function(r, p.function)
 	if err != nil {
 		return err
 	}
-	awsproto.WriteJSON(w, http.StatusOK, s.configuration(&e.rec, viewSettled))
+	t, err := s.resolveTarget(e, q)
+	if err != nil {
+		return err
+	}
+	awsproto.WriteJSON(w, http.StatusOK, s.targetConfiguration(t, viewSettled))
 	return nil
 }
 
