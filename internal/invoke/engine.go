@@ -24,17 +24,17 @@ type Function struct {
 	// Group names the function all of whose versions and aliases share one
 	// concurrency count (reserved concurrency is per function, not per version),
 	// e.g. "us-east-1/hello". Empty means Key: the version counts alone.
-	Group string
-	Name       string
-	Region     string
-	Arn        string // unqualified function ARN
-	Version    string // "$LATEST" or a version number
-	Runtime    string
-	Handler    string
-	CodeDir    string // unpacked code on the host
-	MemoryMB   int
-	Timeout    time.Duration
-	Env        map[string]string // the function's own Environment.Variables
+	Group    string
+	Name     string
+	Region   string
+	Arn      string // unqualified function ARN
+	Version  string // "$LATEST" or a version number
+	Runtime  string
+	Handler  string
+	CodeDir  string // unpacked code on the host
+	MemoryMB int
+	Timeout  time.Duration
+	Env      map[string]string // the function's own Environment.Variables
 	// Command starts a managed runtime's bootstrap (e.g. an interpreter and
 	// Stratus's runtime client). Nil means the provided.* convention: the
 	// executable bootstrap in the code package or a layer.

@@ -47,11 +47,11 @@ type Service struct {
 
 	// mu guards the three caches. Deleted keys keep a tombstone, so a late watch
 	// event cannot bring them back.
-	mu     sync.RWMutex
-	cache  map[string]*entry        // key(region, name) → the function ($LATEST)
-	vcache map[string]*versionEntry // versionKey(region, name, n) → a published version
-	acache map[string]*aliasEntry   // region/name/alias → an alias
-	unpack  sync.Mutex        // serialises unpacking of one code digest at a time
+	mu      sync.RWMutex
+	cache   map[string]*entry        // key(region, name) → the function ($LATEST)
+	vcache  map[string]*versionEntry // versionKey(region, name, n) → a published version
+	acache  map[string]*aliasEntry   // region/name/alias → an alias
+	unpack  sync.Mutex               // serialises unpacking of one code digest at a time
 	watchCx context.CancelFunc
 }
 
