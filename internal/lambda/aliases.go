@@ -382,7 +382,8 @@ func decodeMarker(m, tag string) (string, error) {
 	if m == "" {
 		return "", nil
 	}
-	b, err := base64.RawURLEncoding.DecodeString(m)
+	// Strict: one marker, one encoding.
+	b, err := base64.RawURLEncoding.Strict().DecodeString(m)
 	if err != nil || !strings.HasPrefix(string(b), tag) || len(b) == len(tag) {
 		return "", invalidParameter("Invalid marker: " + m)
 	}
