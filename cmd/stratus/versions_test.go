@@ -539,3 +539,33 @@ func TestVersionsSurviveRestart(t *testing.T) {
 		t.Errorf("publish after restart gave version %s, want 3", aws.ToString(v.Version))
 	}
 }
+
+// TestAWSCLIVersions publishes, aliases and invokes by alias through the aws CLI.
+func TestAWSCLIVersions(t *testing.T) {
+	aws := awsCLIv2(t)
+	ts := startServer(t, "")
+	run, _, _ := awsCLIRunner(t, aws, ts)
+	run("lambda", "create-function", "--function-name", "cli", "--runtime", "provided.al2023", "--handler", "echo",
+		"--role", testRole, "--zip-file", "fileb://fn.zip")
+	v := run("lambda", "publish-version", "--function-name", "cli", "--description", "first")
+	if v["Version"] != "1" || v["FunctionArn"] != fnArnPrefix+"cli:1" || v["Description"] != "first" {
+		t.Errorf("publish-version: %v", v)
+	}
+	a := run("lambda", "create-alias", "--function-name", "cli", "--name", "prod", "--function-version", "1")
+	if a["AliasArn"] != fnArnPrefix+"cli:prod" || a["FunctionVersion"] != "1" {
+		t.Errorf("create-alias: %v", a)
+	}
+	inv := run("lambda", "invoke", "--function-name", "cli", "--qualifier", "prod", "--payload", `{"k":1}`,
+		"--cli-binary-format", "raw-in-base64-out", "out.json")
+	if inv["StatusCode"] != 200.0 || inv["ExecutedVersion"] != "1" {
+		t.Errorf("invoke --qualifier prod: %v", inv)
+	}
+	list := run("lambda", "list-versions-by-function", "--function-name", "cli")
+	if vs, _ := list["Versions"].([]any); len(vs) != 2 {
+		t.Errorf("list-versions-by-function: %v", list)
+	}
+	aliases := run("lambda", "list-aliases", "--function-name", "cli", "--function-version", "1")
+	if as, _ := aliases["Aliases"].([]any); len(as) != 1 {
+		t.Errorf("list-aliases: %v", aliases)
+	}
+}
