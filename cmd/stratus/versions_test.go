@@ -126,6 +126,12 @@ func TestVersionsAreImmutableSnapshots(t *testing.T) {
 		t.Errorf("UpdateFunctionCode with Publish: version %s, arn %s, description %q",
 			aws.ToString(v2.Version), aws.ToString(v2.FunctionArn), aws.ToString(v2.Description))
 	}
+	// The same code again, published: nothing changed, so the same version.
+	same, err := c.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String(fn),
+		ZipFile: withMarker(t, testFunctionZip(t), "two"), Publish: true})
+	if err != nil || aws.ToString(same.Version) != "2" {
+		t.Errorf("republishing unchanged code gave version %s (%v)", aws.ToString(same.Version), err)
+	}
 	r, ver := invokeRun(t, c, fn+":2")
 	if ver != "2" || r.Env["STAGE"] != "two" || r.Env["AWS_LAMBDA_FUNCTION_VERSION"] != "2" ||
 		r.InvokedFunctionArn != fnArnPrefix+fn+":2" {

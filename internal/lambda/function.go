@@ -42,9 +42,6 @@ type record struct {
 	// LastVersion is the highest version number ever published (0: none); numbers
 	// are never reused, even after the version is deleted.
 	LastVersion int `json:"lastVersion,omitempty"`
-	// PublishedRevision is $LATEST's RevisionId right after version LastVersion was
-	// published: while it still is, there is nothing new to publish.
-	PublishedRevision string `json:"publishedRevision,omitempty"`
 }
 
 // Wire shapes of the Lambda API (field names as in the service model).

@@ -3,10 +3,12 @@ package lambda
 import (
 	"context"
 	"errors"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/stratus-run/stratus/internal/invoke"
 	"github.com/stratus-run/stratus/internal/store"
@@ -192,13 +194,15 @@ func (s *Service) publishedVersions(region, name string) []*versionEntry {
 }
 
 // publish publishes $LATEST of e as a new version, or returns the last published
-// version when $LATEST has not changed since (as Lambda does). The version number
+// version when $LATEST's code and configuration are those it was published with
+// (as Lambda does, so a pipeline that publishes unchanged code gets the same version). The version number
 // is taken from the function's record with compare-and-set before the version is
 // written, so a number is never handed out twice, even across a crash.
 func (s *Service) publish(ctx context.Context, e *entry, description *string) (*versionEntry, error) {
 	for attempt := 0; ; attempt++ {
-		if e.rec.LastVersion > 0 && e.rec.PublishedRevision == e.rec.RevisionID {
-			if ve := s.lookupVersion(e.rec.Region, e.rec.Name, strconv.Itoa(e.rec.LastVersion)); ve != nil {
+		if e.rec.LastVersion > 0 {
+			ve := s.lookupVersion(e.rec.Region, e.rec.Name, strconv.Itoa(e.rec.LastVersion))
+			if ve != nil && sameSnapshot(&e.rec, &ve.rec.record) {
 				return ve, nil
 			}
 		}
@@ -206,7 +210,6 @@ func (s *Service) publish(ctx context.Context, e *entry, description *string) (*
 		next.LastVersion++
 		// Publishing gives $LATEST a new RevisionId, as Lambda does.
 		next.RevisionID = newRevisionID()
-		next.PublishedRevision = next.RevisionID
 		rev, err := s.functions.Update(ctx, key(next.Region, next.Name), next, e.rev)
 		if errors.Is(err, store.ErrConflict) && attempt < 5 {
 			// Another writer got in first; publish what $LATEST is now.
@@ -224,7 +227,7 @@ func (s *Service) publish(ctx context.Context, e *entry, description *string) (*
 		s.remember(next, rev)
 		v := versionRecord{record: e.rec, Version: next.LastVersion}
 		v.RevisionID = newRevisionID()
-		v.Tags, v.Reserved, v.LastVersion, v.PublishedRevision = nil, nil, 0, ""
+		v.Tags, v.Reserved, v.LastVersion = nil, nil, 0
 		v.Env = cloneMap(e.rec.Env)
 		if description != nil {
 			v.Description = *description
@@ -245,4 +248,19 @@ func (s *Service) freshEntry(ctx context.Context, region, name string) *entry {
 		return nil
 	}
 	return s.remember(rec, rev)
+}
+
+// sameSnapshot reports whether $LATEST (latest) would publish as version v: the
+// same code and configuration. What is not part of a version is left out: the
+// revision, the time, the function's tags, concurrency and version counter, and
+// the description, which PublishVersion may set apart.
+func sameSnapshot(latest, v *record) bool {
+	a, b := *latest, *v
+	for _, r := range []*record{&a, &b} {
+		r.RevisionID, r.LastModified, r.Tags, r.Reserved, r.LastVersion, r.Description = "", time.Time{}, nil, nil, 0, ""
+		if len(r.Env) == 0 {
+			r.Env = nil
+		}
+	}
+	return reflect.DeepEqual(a, b)
 }
