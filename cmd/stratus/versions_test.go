@@ -175,6 +175,34 @@ func TestVersionsAreImmutableSnapshots(t *testing.T) {
 			t.Errorf("ListVersionsByFunction, MaxItems %d: %s, want %s", size, got, want)
 		}
 	}
+
+	// ListFunctions shows $LATEST only, or with FunctionVersion=ALL every version.
+	createFn(t, c, "zz", "echo", func(in *lambda.CreateFunctionInput) { in.Publish = true })
+	listAll := func(version types.FunctionVersion, size int32) string {
+		var got []string
+		var marker *string
+		for {
+			out, err := c.ListFunctions(ctx, &lambda.ListFunctionsInput{FunctionVersion: version, MaxItems: aws.Int32(size), Marker: marker})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range out.Functions {
+				got = append(got, strings.TrimPrefix(aws.ToString(f.FunctionArn), fnArnPrefix)+"="+aws.ToString(f.Version))
+			}
+			if marker = out.NextMarker; marker == nil {
+				return strings.Join(got, " ")
+			}
+		}
+	}
+	wantAll := "snap:$LATEST=$LATEST snap:1=1 snap:3=3 snap:4=4 snap:5=5 snap:6=6 zz:$LATEST=$LATEST zz:1=1"
+	for _, size := range []int32{1, 3, 50} {
+		if got := listAll(types.FunctionVersionAll, size); got != wantAll {
+			t.Errorf("ListFunctions ALL, MaxItems %d:\n got %s\nwant %s", size, got, wantAll)
+		}
+	}
+	if got := listAll("", 1); got != "snap=$LATEST zz=$LATEST" {
+		t.Errorf("ListFunctions: %s", got)
+	}
 }
 
 // TestQualifiedGetFunction compares what GetFunction and GetFunctionConfiguration
