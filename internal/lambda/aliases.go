@@ -173,11 +173,15 @@ func (s *Service) createAlias(w http.ResponseWriter, r *http.Request, p params) 
 	if in.RoutingConfig != nil && len(in.RoutingConfig.AdditionalVersionWeights) > 0 {
 		a.Weights = in.RoutingConfig.AdditionalVersionWeights
 	}
-	if err := s.checkAliasTargets(&a); err != nil {
-		return err
+	// Lambda checks the version, then whether the alias exists, then the routing.
+	if a.Version != "$LATEST" && s.lookupVersion(a.Region, a.Function, a.Version) == nil {
+		return functionNotFound(s.arn(a.Region, a.Function) + ":" + a.Version)
 	}
 	if old := s.lookupAlias(a.Region, a.Function, a.Name); old != nil {
 		return aliasExists(old.arn)
+	}
+	if err := s.checkAliasTargets(&a); err != nil {
+		return err
 	}
 	rev, err := s.aliases.Create(r.Context(), aliasKey(a.Region, a.Function, a.Name), a)
 	if errors.Is(err, store.ErrExists) {
@@ -328,25 +332,23 @@ func (s *Service) listAliases(w http.ResponseWriter, r *http.Request, p params) 
 }
 
 // checkAliasTargets checks that the alias's versions exist and that its routing is
-// one Lambda takes, in the order Lambda checks.
+// one Lambda takes, in the order Lambda checks: the alias's version first, then
+// the routing.
 func (s *Service) checkAliasTargets(a *aliasRecord) error {
+	fnArn := s.arn(a.Region, a.Function)
+	if a.Version != "$LATEST" && s.lookupVersion(a.Region, a.Function, a.Version) == nil {
+		return functionNotFound(fnArn + ":" + a.Version)
+	}
 	if len(a.Weights) > 1 {
 		return invalidParameter("Number of items in AdditionalVersionWeights cannot be greater than 1")
 	}
-	for v, w := range a.Weights {
+	for v := range a.Weights {
 		if v == a.Version {
 			return invalidParameter("Invalid function version " + v + ". Function version " + v + " is already included in routing configuration.")
 		}
 		if a.Version == "$LATEST" {
 			return invalidParameter("$LATEST is not supported for an alias pointing to more than 1 version")
 		}
-		_ = w
-	}
-	fnArn := s.arn(a.Region, a.Function)
-	if a.Version != "$LATEST" && s.lookupVersion(a.Region, a.Function, a.Version) == nil {
-		return functionNotFound(fnArn + ":" + a.Version)
-	}
-	for v := range a.Weights {
 		if s.lookupVersion(a.Region, a.Function, v) == nil {
 			return functionNotFound(fnArn + ":" + v)
 		}

@@ -46,7 +46,7 @@ func (s *Service) resolveTarget(e *entry, q string) (target, error) {
 	return target{rec: &ve.rec.record, version: a.rec.Version, arnQual: q}, nil
 }
 
-// configuration renders t as FunctionConfiguration: Version is the version it is,
+// targetConfiguration renders t as FunctionConfiguration: Version is the version it is,
 // FunctionArn carries the qualifier it was asked for.
 func (s *Service) targetConfiguration(t target, v view) *functionConfiguration {
 	c := s.configuration(t.rec, v)

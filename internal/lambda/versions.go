@@ -178,7 +178,7 @@ func (s *Service) lookupVersion(region, name, n string) *versionEntry {
 	return ve
 }
 
-// versionsOf returns a function's published versions, oldest first.
+// publishedVersions returns a function's published versions, oldest first.
 func (s *Service) publishedVersions(region, name string) []*versionEntry {
 	prefix := key(region, name) + "/"
 	s.mu.RLock()
