@@ -173,6 +173,10 @@ func TestVersionDeleteRules(t *testing.T) {
 	if _, err := c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String(fn + ":2")}); err != nil {
 		t.Fatal(err)
 	}
+	// A version that does not exist deletes nothing and succeeds, as on AWS.
+	if _, err := c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String(fn), Qualifier: aws.String("99")}); err != nil {
+		t.Errorf("deleting a missing version: %v", err)
+	}
 	if got := strings.Join(listVersionNumbers(t, c, fn, 50), " "); got != "$LATEST 1" {
 		t.Errorf("versions after deleting 2: %s", got)
 	}

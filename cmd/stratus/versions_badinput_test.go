@@ -152,8 +152,8 @@ func TestVersionsBadInput(t *testing.T) {
 		}), status: 400, code: "ValidationException", msg: validation("1", "name", aliasNamePattern)},
 		{name: "updatealias/stale RevisionId", call: updateAlias("live", func(in *lambda.UpdateAliasInput) { in.RevisionId = aws.String(staleRevision) }), // AWS
 			status: 412, code: "PreconditionFailedException", msg: revisionMsg},
-		{name: "updatealias/missing", call: updateAlias("nosuch", func(in *lambda.UpdateAliasInput) {}),
-			status: 404, code: "ResourceNotFoundException", msg: "Cannot find alias arn: " + badArn + fn + ":nosuch"},
+		{name: "updatealias/missing", call: updateAlias("nosuch", func(in *lambda.UpdateAliasInput) {}), // AWS (LocalStack PR 11878)
+			status: 404, code: "ResourceNotFoundException", msg: "Alias not found: " + badArn + fn + ":nosuch"},
 		{name: "updatealias/missing version", call: updateAlias("live", func(in *lambda.UpdateAliasInput) { in.FunctionVersion = aws.String("9") }),
 			status: 404, code: "ResourceNotFoundException", msg: notFoundVersionMsg},
 		{name: "updatealias/primary onto the weighted version", call: updateAlias("live", func(in *lambda.UpdateAliasInput) { in.FunctionVersion = aws.String("2") }),
@@ -176,10 +176,10 @@ func TestVersionsBadInput(t *testing.T) {
 			_, err := c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String(fn + ":$LATEST")})
 			return err
 		}), status: 400, code: "InvalidParameterValueException", msg: "$LATEST version cannot be deleted without deleting the function."},
-		{name: "delete/missing version", call: sdkCall(func(ctx context.Context) error {
-			_, err := c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String(fn + ":9")})
+		{name: "delete/alias", call: sdkCall(func(ctx context.Context) error { // AWS (measured by floci, PR 2824)
+			_, err := c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String(fn + ":live")})
 			return err
-		}), status: 404, code: "ResourceNotFoundException", msg: notFoundVersionMsg},
+		}), status: 400, code: "InvalidParameterValueException", msg: "Deletion of aliases is not currently supported."},
 		{name: "get/missing version", call: sdkCall(func(ctx context.Context) error { // AWS
 			_, err := c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn), Qualifier: aws.String("9")})
 			return err

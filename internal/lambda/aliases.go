@@ -235,7 +235,9 @@ func (s *Service) updateAlias(w http.ResponseWriter, r *http.Request, p params) 
 		return err
 	}
 	if a == nil {
-		return aliasNotFound(s.arn(e.rec.Region, e.rec.Name) + ":" + p.alias)
+		// UpdateAlias words it unlike GetAlias, as Lambda does.
+		return &awsproto.Error{Code: "ResourceNotFoundException", Status: http.StatusNotFound,
+			Message: "Alias not found: " + s.arn(e.rec.Region, e.rec.Name) + ":" + p.alias}
 	}
 	if in.RevisionID != nil && *in.RevisionID != a.rec.RevisionID {
 		return errRevisionMismatch

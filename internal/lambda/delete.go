@@ -47,15 +47,13 @@ func (s *Service) deleteFunction(w http.ResponseWriter, r *http.Request, p param
 	return nil
 }
 
-// deleteVersion deletes published version q of e. A qualifier that is no version
-// of the function (an alias name included) is ResourceNotFoundException.
+// deleteVersion deletes published version q of e. As Lambda answers (measured on
+// the live service by others): an alias name is refused, a version an alias uses
+// is ResourceConflictException, and a version number that does not exist deletes
+// nothing and succeeds.
 func (s *Service) deleteVersion(ctx context.Context, e *entry, q string) error {
-	var ve *versionEntry
-	if isVersionNumber(q) {
-		ve = s.lookupVersion(e.rec.Region, e.rec.Name, q)
-	}
-	if ve == nil {
-		return functionNotFound(s.arn(e.rec.Region, e.rec.Name) + ":" + q)
+	if !isVersionNumber(q) {
+		return invalidParameter("Deletion of aliases is not currently supported.")
 	}
 	var users []string
 	for _, a := range s.aliasesOf(e.rec.Region, e.rec.Name) {
@@ -65,6 +63,10 @@ func (s *Service) deleteVersion(ctx context.Context, e *entry, q string) error {
 	}
 	if len(users) > 0 {
 		return versionInUse(users)
+	}
+	ve := s.lookupVersion(e.rec.Region, e.rec.Name, q)
+	if ve == nil {
+		return nil
 	}
 	return s.removeVersion(ctx, ve)
 }

@@ -1,5 +1,6 @@
 // Package lambda serves the Lambda API (REST-JSON under /2015-03-31/ and its dated
-// siblings): functions, their code and configuration, concurrency, tags and Invoke.
+// siblings): functions, their code and configuration, published versions and
+// aliases, concurrency, tags and Invoke.
 // It keeps functions in the state store, caches them in memory (fresh through a
 // store watch) and hands invocations to the invoke engine.
 package lambda
