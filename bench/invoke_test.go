@@ -151,6 +151,40 @@ func BenchmarkInvokeWarmHTTP(b *testing.B) {
 	}
 }
 
+var aliasOnce sync.Once
+
+// BenchmarkInvokeWarmAlias invokes the warm echo function through a weighted alias
+// (half of the calls to each of two versions) with the SDK. Its baseline, measured
+// in the same run at the same concurrency, is the unqualified invoke: x-latest-p50
+// and x-latest-rps are the cost of resolving the alias and routing by weight
+// (target: within noise of 1x).
+func BenchmarkInvokeWarmAlias(b *testing.B) {
+	r := openRig(b)
+	var err error
+	aliasOnce.Do(func() { err = r.CreateEchoAlias(context.Background()) })
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range clientCounts {
+		lc := r.LambdaClient(NewHTTPClient(c))
+		latest, alias, warm := r.InvokeCaller(lc, EchoFunction), r.InvokeCaller(lc, EchoFunction+":"+EchoAlias), false
+		b.Run(fmt.Sprintf("clients=%d", c), func(b *testing.B) {
+			if !warm {
+				warmUp(b, c, latest)
+				warmUp(b, c, alias)
+				warm = true
+			}
+			base, err := Run(context.Background(), Load{Clients: c, MaxRequests: max(b.N, 1000), MaxDuration: 2 * time.Second}, latest)
+			if err != nil {
+				b.Fatal(err)
+			}
+			st := measure(b, c, alias)
+			b.ReportMetric(float64(st.P50)/float64(base.P50), "x-latest-p50")
+			b.ReportMetric(st.RPS/base.RPS, "x-latest-rps")
+		})
+	}
+}
+
 // spawnSamples is how many bare execs make the cold start's baseline.
 const spawnSamples = 20
 

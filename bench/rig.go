@@ -327,3 +327,27 @@ func (r *Rig) SpawnCaller() Caller {
 		return nil
 	}
 }
+
+// EchoAlias is the alias CreateEchoAlias makes: EchoFunction's version 1, with
+// half of the calls routed to version 2.
+const EchoAlias = "live"
+
+// CreateEchoAlias publishes two versions of EchoFunction (they differ in Timeout)
+// and points EchoAlias at both, weight 0.5 each.
+func (r *Rig) CreateEchoAlias(ctx context.Context) error {
+	for _, timeout := range []int32{3, 4} {
+		if _, err := r.Admin.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{
+			FunctionName: aws.String(EchoFunction), Timeout: aws.Int32(timeout)}); err != nil {
+			return fmt.Errorf("bench: update %s: %w", EchoFunction, err)
+		}
+		if _, err := r.Admin.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String(EchoFunction)}); err != nil {
+			return fmt.Errorf("bench: publish %s: %w", EchoFunction, err)
+		}
+	}
+	_, err := r.Admin.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String(EchoFunction), Name: aws.String(EchoAlias),
+		FunctionVersion: aws.String("1"), RoutingConfig: &types.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{"2": 0.5}}})
+	if err != nil {
+		return fmt.Errorf("bench: alias %s: %w", EchoAlias, err)
+	}
+	return nil
+}

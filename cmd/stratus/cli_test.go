@@ -38,34 +38,7 @@ func awsCLIv2(t *testing.T) string {
 func TestAWSCLIJourney(t *testing.T) {
 	aws := awsCLIv2(t)
 	ts := startServer(t, "")
-	dir := t.TempDir()
-	zipPath := filepath.Join(dir, "fn.zip")
-	if err := os.WriteFile(zipPath, testFunctionZip(t), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	env := append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
-	run := func(args ...string) map[string]any {
-		t.Helper()
-		cmd := exec.Command(aws, append([]string{"--endpoint-url", ts.URL, "--output", "json"}, args...)...)
-		cmd.Env = env
-		cmd.Dir = dir
-		out, err := cmd.Output()
-		if err != nil {
-			stderr := ""
-			if ee, ok := err.(*exec.ExitError); ok {
-				stderr = string(ee.Stderr)
-			}
-			t.Fatalf("aws %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr)
-		}
-		var m map[string]any
-		if len(strings.TrimSpace(string(out))) > 0 {
-			if err := json.Unmarshal(out, &m); err != nil {
-				t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out)
-			}
-		}
-		return m
-	}
+	run, dir, env := awsCLIRunner(t, aws, ts)
 
 	created := run("lambda", "create-function", "--function-name", "hello",
 		"--runtime", "provided.al2023", "--handler", "bootstrap", "--role", "arn:aws:iam::000000000000:role/x",
@@ -130,4 +103,39 @@ func TestAWSCLIJourney(t *testing.T) {
 		!strings.Contains(string(out), "(ResourceNotFoundException) when calling the GetFunction operation: Function not found: arn:aws:lambda:us-east-1:000000000000:function:hello") {
 		t.Errorf("get-function after delete: %v\n%s", err, out)
 	}
+}
+
+// awsCLIRunner writes testFunctionZip to fn.zip in a fresh directory and returns a
+// function running the aws CLI there against ts, answering its JSON output, plus
+// the directory and the environment the CLI runs with.
+func awsCLIRunner(t *testing.T, aws string, ts *testServer) (run func(args ...string) map[string]any, dir string, env []string) {
+	dir = t.TempDir()
+	zipPath := filepath.Join(dir, "fn.zip")
+	if err := os.WriteFile(zipPath, testFunctionZip(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
+	run = func(args ...string) map[string]any {
+		t.Helper()
+		cmd := exec.Command(aws, append([]string{"--endpoint-url", ts.URL, "--output", "json"}, args...)...)
+		cmd.Env = env
+		cmd.Dir = dir
+		out, err := cmd.Output()
+		if err != nil {
+			stderr := ""
+			if ee, ok := err.(*exec.ExitError); ok {
+				stderr = string(ee.Stderr)
+			}
+			t.Fatalf("aws %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr)
+		}
+		var m map[string]any
+		if len(strings.TrimSpace(string(out))) > 0 {
+			if err := json.Unmarshal(out, &m); err != nil {
+				t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out)
+			}
+		}
+		return m
+	}
+	return run, dir, env
 }

@@ -21,14 +21,18 @@ import (
 type Function struct {
 	Key        string // unique per function version, e.g. "us-east-1/hello/$LATEST"
 	Generation uint64 // increases with every change to code or configuration
-	Name       string
-	Region     string
-	Arn        string // unqualified function ARN
-	Version    string // "$LATEST" or a version number
-	Runtime    string
-	Handler    string
-	CodeDir    string // unpacked code on the host
-	MemoryMB   int
+	// Group names the function all of whose versions and aliases share one
+	// concurrency count (reserved concurrency is per function, not per version),
+	// e.g. "us-east-1/hello". Empty means Key: the version counts alone.
+	Group    string
+	Name     string
+	Region   string
+	Arn      string // unqualified function ARN
+	Version  string // "$LATEST" or a version number
+	Runtime  string
+	Handler  string
+	CodeDir  string // unpacked code on the host
+	MemoryMB int
 	// Architecture is the instruction set the function is billed for: "x86_64"
 	// (also when empty) or "arm64".
 	Architecture string
@@ -105,6 +109,7 @@ type Engine struct {
 	Meter Meter
 
 	functions sync.Map // Function.Key → *fnState
+	groups    sync.Map // Function.Group → *group; never removed (a few words per function)
 
 	// unreservedInflight counts in-flight invocations of functions without reserved
 	// concurrency; they share AccountConcurrency minus the reserved total.
@@ -202,7 +207,7 @@ func (e *Engine) Invoke(ctx context.Context, req *Request) (*Result, error) {
 	if e.closed.Load() {
 		return nil, errClosed
 	}
-	fs := e.state(req.Function.Key)
+	fs := e.state(req.Function)
 	if err := e.acquire(fs, req.Function); err != nil {
 		if e.Meter != nil {
 			e.Meter.Throttled(req.Function)
@@ -224,19 +229,26 @@ func (e *Engine) Invoke(ctx context.Context, req *Request) (*Result, error) {
 	}
 }
 
-func (e *Engine) state(key string) *fnState {
-	if v, ok := e.functions.Load(key); ok {
+// state returns fn's version state. The warm path finds it with one sync.Map
+// load; the function's shared concurrency count is bound to it once, on creation.
+func (e *Engine) state(fn *Function) *fnState {
+	if v, ok := e.functions.Load(fn.Key); ok {
 		return v.(*fnState)
 	}
-	v, _ := e.functions.LoadOrStore(key, &fnState{})
+	g := fn.Group
+	if g == "" {
+		g = fn.Key
+	}
+	gv, _ := e.groups.LoadOrStore(g, &group{})
+	v, _ := e.functions.LoadOrStore(fn.Key, &fnState{group: gv.(*group)})
 	return v.(*fnState)
 }
 
 // acquire takes one concurrency slot for fn or returns a throttling error.
 func (e *Engine) acquire(fs *fnState, fn *Function) error {
 	if fn.Reserved >= 0 {
-		if fs.inflight.Add(1) > int64(fn.Reserved) {
-			fs.inflight.Add(-1)
+		if fs.group.inflight.Add(1) > int64(fn.Reserved) {
+			fs.group.inflight.Add(-1)
 			return errThrottledReserved
 		}
 		return nil
@@ -246,12 +258,12 @@ func (e *Engine) acquire(fs *fnState, fn *Function) error {
 		e.unreservedInflight.Add(-1)
 		return errThrottledAccount
 	}
-	fs.inflight.Add(1)
+	fs.group.inflight.Add(1)
 	return nil
 }
 
 func (e *Engine) release(fs *fnState, fn *Function) {
-	fs.inflight.Add(-1)
+	fs.group.inflight.Add(-1)
 	if fn.Reserved < 0 {
 		e.unreservedInflight.Add(-1)
 	}

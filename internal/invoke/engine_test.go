@@ -315,3 +315,24 @@ func TestBilledDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrencyIsPerFunction: versions of one function (one Group) share its
+// reserved concurrency; another function's versions count apart.
+func TestConcurrencyIsPerFunction(t *testing.T) {
+	e := &Engine{AccountConcurrency: 10}
+	v := func(key, group string) *Function { return &Function{Key: key, Group: group, Reserved: 1} }
+	latest, one, other := v("r/f/$LATEST", "r/f"), v("r/f/1", "r/f"), v("r/g/$LATEST", "r/g")
+	if err := e.acquire(e.state(one), one); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.acquire(e.state(latest), latest); err != errThrottledReserved {
+		t.Fatalf("$LATEST while version 1 holds the only slot: %v", err)
+	}
+	if err := e.acquire(e.state(other), other); err != nil {
+		t.Fatalf("another function: %v", err)
+	}
+	e.release(e.state(one), one)
+	if err := e.acquire(e.state(latest), latest); err != nil {
+		t.Fatalf("$LATEST after version 1 ended: %v", err)
+	}
+}

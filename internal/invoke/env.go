@@ -80,7 +80,7 @@ func (e *Engine) startEnv(p *pool, c *call) {
 			return
 		}
 		// The pool was replaced between dispatch and now; run on the new one.
-		e.state(fn.Key).poolFor(e, fn).dispatch(c)
+		e.state(fn).poolFor(e, fn).dispatch(c)
 		return
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -56,17 +56,23 @@ func (ms Meters) Throttled(fn *Function) {
 	}
 }
 
-// Inflight calls yield with every function version that has invocations in flight
-// and their number, for a concurrent-executions gauge. It takes no lock the invoke
-// path takes.
+// Inflight calls yield once per function with invocations in flight and their
+// number, all versions and aliases of the function together (the count reserved
+// concurrency limits), with one of its versions as fn; for a concurrent-executions
+// gauge. It takes no lock the invoke path takes.
 func (e *Engine) Inflight(yield func(fn *Function, n int64)) {
+	seen := map[*group]bool{}
 	e.functions.Range(func(_, v any) bool {
 		fs := v.(*fnState)
-		n := fs.inflight.Load()
+		if seen[fs.group] {
+			return true
+		}
+		n := fs.group.inflight.Load()
 		if n <= 0 {
 			return true
 		}
 		if p := fs.cur.Load(); p != nil {
+			seen[fs.group] = true
 			yield(p.fn, n)
 		}
 		return true

@@ -7,13 +7,19 @@ import (
 	"time"
 )
 
-// fnState is the engine's state for one function version: its concurrency count and
-// its current pool of environments.
+// fnState is the engine's state for one function version: the function's shared
+// concurrency count and the version's current pool of environments.
 type fnState struct {
-	inflight atomic.Int64
+	group *group
 
 	cur atomic.Pointer[pool] // the current pool; read without a lock
 	mu  sync.Mutex           // serialises replacing cur
+}
+
+// group is what all versions of one function share: the count of their in-flight
+// invocations, which reserved concurrency limits.
+type group struct {
+	inflight atomic.Int64
 }
 
 // poolFor returns the pool running fn's generation, replacing (and draining) an

@@ -118,6 +118,12 @@ func (s *Service) getAccountSettings(w http.ResponseWriter, r *http.Request, _ p
 			out.AccountUsage.TotalCodeSize += e.rec.CodeSize
 		}
 	}
+	// Every published version's package counts towards the code storage, as in Lambda.
+	for _, ve := range s.vcache {
+		if !ve.deleted && ve.rec.Region == region {
+			out.AccountUsage.TotalCodeSize += ve.rec.CodeSize
+		}
+	}
 	s.mu.RUnlock()
 	awsproto.WriteJSON(w, http.StatusOK, out)
 	return nil

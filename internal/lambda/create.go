@@ -106,6 +106,11 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, _ param
 	}
 	code.apply(&rec)
 	applyConfig(&rec, cfg)
+	// A delete cut short by a crash may have left versions or aliases of an
+	// earlier function of this name; they must not become the new one's.
+	if err := s.removeChildren(r.Context(), region, name); err != nil {
+		return err
+	}
 	rev, err := s.functions.Create(r.Context(), key(region, name), rec)
 	if errors.Is(err, store.ErrExists) {
 		return functionExists(name)
@@ -113,7 +118,15 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, _ param
 	if err != nil {
 		return err
 	}
-	s.remember(rec, rev)
+	e := s.remember(rec, rev)
+	if in.Publish {
+		ve, err := s.publish(r.Context(), e, nil)
+		if err != nil {
+			return err
+		}
+		awsproto.WriteJSON(w, http.StatusCreated, s.targetConfiguration(versionTarget(ve), viewCreating))
+		return nil
+	}
 	awsproto.WriteJSON(w, http.StatusCreated, s.configuration(&rec, viewCreating))
 	return nil
 }

@@ -2,6 +2,7 @@ package lambda
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/stratus-run/stratus/internal/awsproto"
 )
@@ -58,4 +59,18 @@ func functionExists(name string) *awsproto.Error {
 func requestTooLarge(limit int, op string) *awsproto.Error {
 	return awsproto.Errorf(http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException",
 		"Request must be smaller than %d bytes for the %s operation", limit, op)
+}
+
+func aliasExists(arn string) *awsproto.Error {
+	return &awsproto.Error{Code: "ResourceConflictException", Status: http.StatusConflict, Message: "Alias already exists: " + arn}
+}
+
+func aliasNotFound(arn string) *awsproto.Error {
+	return &awsproto.Error{Code: "ResourceNotFoundException", Status: http.StatusNotFound, Message: "Cannot find alias arn: " + arn}
+}
+
+// versionInUse is what Lambda answers when deleting a version that aliases use.
+func versionInUse(aliases []string) *awsproto.Error {
+	return &awsproto.Error{Code: "ResourceConflictException", Status: http.StatusConflict,
+		Message: "Unable to delete version because the following aliases reference it: [" + strings.Join(aliases, ", ") + "]"}
 }

@@ -5,7 +5,8 @@ import (
 )
 
 // record is a function as stored in the functions bucket (one key per function, its
-// $LATEST configuration). Published versions will get keys of their own.
+// $LATEST configuration). Published versions have keys of their own in the
+// versions bucket (versionRecord), aliases in the aliases bucket.
 type record struct {
 	Name             string            `json:"name"`
 	Region           string            `json:"region"`
@@ -40,6 +41,9 @@ type record struct {
 	Layers []layerRef `json:"layers,omitempty"`
 	// DeadLetterTarget is DeadLetterConfig.TargetArn (an SQS queue or SNS topic).
 	DeadLetterTarget string `json:"deadLetterTarget,omitempty"`
+	// LastVersion is the highest version number ever published (0: none); numbers
+	// are never reused, even after the version is deleted.
+	LastVersion int `json:"lastVersion,omitempty"`
 }
 
 // Wire shapes of the Lambda API (field names as in the service model).

@@ -169,6 +169,11 @@ func FuzzRoute(f *testing.F) {
 		{"GET", "/2015-03-31/functionsfn"}, {"GET", "/2015-03-31/functions//"}, {"GET", "/2015-03-31/functions/%zz"},
 		{"GET", "/2015-03-31/functions/a/b/c"}, {"PATCH", "/2015-03-31/functions/fn"}, {"GET", "/2017-10-31/functions/"},
 		{"GET", "/2017-03-31/tags/"}, {"", ""}, {"GET", "/"}, {"GET", "/2019-09-30/functions/fn/concurrencyx"},
+		{"POST", "/2015-03-31/functions/fn/versions"}, {"GET", "/2015-03-31/functions/fn/versions"},
+		{"POST", "/2015-03-31/functions/fn/aliases"}, {"GET", "/2015-03-31/functions/fn/aliases/"},
+		{"PUT", "/2015-03-31/functions/fn/aliases/live"}, {"DELETE", "/2015-03-31/functions/fn/aliases/a%2Fb"},
+		{"GET", "/2015-03-31/functions/fn/aliases/live/x"}, {"GET", "/2015-03-31/functions/fn/aliases/%zz"},
+		{"GET", "/2017-10-31/functions/fn/aliases/live"},
 	} {
 		f.Add(s[0], s[1])
 	}
@@ -205,7 +210,7 @@ func FuzzRoute(f *testing.F) {
 // up (which, on this empty service, never finds one) with arbitrary names, query
 // strings, Invoke headers and bodies: each must refuse with an AWS-shaped error.
 func FuzzHandlers(f *testing.F) {
-	for op := range 11 {
+	for op := range 20 {
 		f.Add(uint8(op), "victim", "Qualifier=$LATEST", "RequestResponse|Tail|eyJjdXN0b20iOnt9fQ==", []byte(`{"Timeout":5}`))
 	}
 	f.Add(uint8(0), "arn:aws:lambda:eu-west-1:000000000000:function:fn", "Qualifier=bad%20qual", "Later|Verbose|not base64", []byte(`{not json`))
@@ -223,9 +228,11 @@ func FuzzHandlers(f *testing.F) {
 		}
 		handlers := []handlerFunc{s.invoke, s.getFunction, s.getFunctionConfiguration, s.deleteFunction,
 			s.updateFunctionCode, s.updateFunctionConfiguration, s.putFunctionConcurrency, s.tagResource,
-			s.untagResource, s.listTags, s.getFunctionConcurrency, s.deleteFunctionConcurrency, s.listFunctions}
+			s.untagResource, s.listTags, s.getFunctionConcurrency, s.deleteFunctionConcurrency,
+			s.publishVersion, s.listVersionsByFunction, s.createAlias, s.listAliases, s.getAlias, s.updateAlias,
+			s.deleteAlias, s.listFunctions}
 		rec := httptest.NewRecorder()
-		err := handlers[int(op)%len(handlers)](rec, r, params{function: ref, resource: ref})
+		err := handlers[int(op)%len(handlers)](rec, r, params{function: ref, resource: ref, alias: ref})
 		if err != nil {
 			checkAWSError(t, err)
 			return

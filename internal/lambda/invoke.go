@@ -102,18 +102,38 @@ func (s *Service) invoke(w http.ResponseWriter, r *http.Request, p params) error
 
 // resolveInvoke finds what an invocation of name:qualifier runs, now: the engine's
 // snapshot of the function version and the ARN as invoked (with the qualifier when
-// one was given). Sync Invoke and the delivery of queued events share it.
+// one was given). An alias with routing weights picks one of its two versions per
+// call, in proportion to the weights. Sync Invoke and the delivery of queued events
+// share it. The unqualified case is the warm invoke hot path: one map read under a
+// read lock, no allocation.
 func (s *Service) resolveInvoke(region, name, qualifier string) (*invoke.Function, string, error) {
 	e := s.lookup(region, name)
 	if e == nil {
 		return nil, "", functionNotFound(s.arn(region, name))
 	}
-	if qualifier != "" && qualifier != "$LATEST" {
-		return nil, "", functionNotFound(s.arn(region, name) + ":" + qualifier)
+	switch {
+	case qualifier == "":
+		return e.fn, e.fn.Arn, nil
+	case qualifier == "$LATEST":
+		return e.fn, e.fn.Arn + ":$LATEST", nil
+	case isVersionNumber(qualifier):
+		ve := s.lookupVersion(region, name, qualifier)
+		if ve == nil {
+			return nil, "", functionNotFound(e.fn.Arn + ":" + qualifier)
+		}
+		return ve.fn, ve.arn, nil
 	}
-	invokedArn := e.fn.Arn
-	if qualifier != "" {
-		invokedArn += ":" + qualifier
+	a := s.lookupAlias(region, name, qualifier)
+	if a == nil {
+		return nil, "", functionNotFound(e.fn.Arn + ":" + qualifier)
 	}
-	return e.fn, invokedArn, nil
+	v := a.pick()
+	if v == "$LATEST" {
+		return e.fn, a.arn, nil
+	}
+	ve := s.lookupVersion(region, name, v)
+	if ve == nil { // the version went between the alias's check and now
+		return nil, "", functionNotFound(e.fn.Arn + ":" + v)
+	}
+	return ve.fn, a.arn, nil
 }

@@ -15,7 +15,8 @@ import (
 )
 
 // function resolves a {FunctionName} path label (plus an optional Qualifier query
-// parameter) to the cached function, or the error Lambda gives.
+// parameter) to the cached function and the qualifier, or the error Lambda gives
+// for a missing function. The qualifier is the caller's to resolve (resolveTarget).
 func (s *Service) function(r *http.Request, ref string) (*entry, string, error) {
 	region := awsproto.Info(r.Context()).Region
 	name, qualifier, err := s.invokeRef(r, ref, region)
@@ -25,9 +26,6 @@ func (s *Service) function(r *http.Request, ref string) (*entry, string, error) 
 	e := s.lookup(region, name)
 	if e == nil {
 		return nil, "", functionNotFound(s.arn(region, name))
-	}
-	if qualifier != "" && qualifier != "$LATEST" {
-		return nil, "", functionNotFound(s.arn(region, name) + ":" + qualifier)
 	}
 	return e, qualifier, nil
 }
@@ -65,15 +63,20 @@ type codeLocation struct {
 	Location       string `json:"Location"`
 }
 
-// getFunction is GetFunction.
+// getFunction is GetFunction. Tags and reserved concurrency belong to the function
+// and are shown whichever version is read.
 func (s *Service) getFunction(w http.ResponseWriter, r *http.Request, p params) error {
-	e, _, err := s.function(r, p.function)
+	e, q, err := s.function(r, p.function)
+	if err != nil {
+		return err
+	}
+	t, err := s.resolveTarget(e, q)
 	if err != nil {
 		return err
 	}
 	out := getFunctionOutput{
-		Configuration: s.configuration(&e.rec, viewSettled),
-		Code:          codeLocation{RepositoryType: "S3", Location: s.codeURL(r, e.rec.CodeDigest)},
+		Configuration: s.targetConfiguration(t, viewSettled),
+		Code:          codeLocation{RepositoryType: "S3", Location: s.codeURL(r, t.rec.CodeDigest)},
 		Tags:          e.rec.Tags,
 	}
 	if e.rec.Reserved != nil {
@@ -85,11 +88,15 @@ func (s *Service) getFunction(w http.ResponseWriter, r *http.Request, p params) 
 
 // getFunctionConfiguration is GetFunctionConfiguration.
 func (s *Service) getFunctionConfiguration(w http.ResponseWriter, r *http.Request, p params) error {
-	e, _, err := s.function(r, p.function)
+	e, q, err := s.function(r, p.function)
 	if err != nil {
 		return err
 	}
-	awsproto.WriteJSON(w, http.StatusOK, s.configuration(&e.rec, viewSettled))
+	t, err := s.resolveTarget(e, q)
+	if err != nil {
+		return err
+	}
+	awsproto.WriteJSON(w, http.StatusOK, s.targetConfiguration(t, viewSettled))
 	return nil
 }
 
@@ -117,34 +124,73 @@ func (s *Service) listFunctions(w http.ResponseWriter, r *http.Request, _ params
 		}
 		max = n
 	}
-	if v := q.Get("FunctionVersion"); v != "" && v != "ALL" {
-		return awsproto.Validation(v, "functionVersion", "Member must satisfy enum value set: [ALL]")
+	all := false
+	if v := q.Get("FunctionVersion"); v != "" {
+		if v != "ALL" {
+			return awsproto.Validation(v, "functionVersion", "Member must satisfy enum value set: [ALL]")
+		}
+		all = true
 	}
-	after := ""
+	// The marker is the last item's function name and version number ($LATEST: 0).
+	afterName, afterN := "", -1
 	if m := q.Get("Marker"); m != "" {
 		b, err := base64.RawURLEncoding.DecodeString(m)
 		if err != nil || !strings.HasPrefix(string(b), "fn:") {
 			return invalidParameter("Invalid marker: " + m)
 		}
-		after = string(b[3:])
+		afterName = string(b[3:])
+		if name, n, ok := strings.Cut(afterName, "/"); ok {
+			if afterN, err = strconv.Atoi(n); err != nil || afterN < 0 {
+				return invalidParameter("Invalid marker: " + m)
+			}
+			afterName = name
+		}
 	}
 	s.mu.RLock()
-	var recs []*record
+	var entries []*entry
 	for _, e := range s.cache {
-		if !e.deleted && e.rec.Region == region && e.rec.Name > after {
-			recs = append(recs, &e.rec)
+		if !e.deleted && e.rec.Region == region && e.rec.Name >= afterName {
+			entries = append(entries, e)
 		}
 	}
 	s.mu.RUnlock()
-	sort.Slice(recs, func(i, j int) bool { return recs[i].Name < recs[j].Name })
+	sort.Slice(entries, func(i, j int) bool { return entries[i].rec.Name < entries[j].rec.Name })
+	// With FunctionVersion=ALL, every version follows its function's $LATEST, all
+	// with qualified ARNs.
+	type item struct {
+		t    target
+		name string
+		n    int
+	}
+	var items []item
+	for _, e := range entries {
+		if !all {
+			if e.rec.Name > afterName {
+				items = append(items, item{t: target{rec: &e.rec, version: "$LATEST"}, name: e.rec.Name})
+			}
+			continue
+		}
+		if e.rec.Name > afterName || afterN < 0 {
+			items = append(items, item{t: target{rec: &e.rec, version: "$LATEST", arnQual: "$LATEST"}, name: e.rec.Name})
+		}
+		for _, ve := range s.publishedVersions(region, e.rec.Name) {
+			if e.rec.Name > afterName || ve.rec.Version > afterN {
+				items = append(items, item{t: versionTarget(ve), name: e.rec.Name, n: ve.rec.Version})
+			}
+		}
+	}
 	out := listFunctionsOutput{Functions: []*functionConfiguration{}}
-	for i, rec := range recs {
+	for i, it := range items {
 		if i == max {
-			m := base64.RawURLEncoding.EncodeToString([]byte("fn:" + recs[i-1].Name))
+			last := items[i-1].name
+			if all {
+				last += "/" + strconv.Itoa(items[i-1].n)
+			}
+			m := base64.RawURLEncoding.EncodeToString([]byte("fn:" + last))
 			out.NextMarker = &m
 			break
 		}
-		c := s.configuration(rec, viewSettled)
+		c := s.targetConfiguration(it.t, viewSettled)
 		// ListFunctions leaves out the state fields, as Lambda does.
 		c.State, c.LastUpdateStatus = "", ""
 		out.Functions = append(out.Functions, c)

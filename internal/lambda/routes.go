@@ -17,6 +17,7 @@ type params struct {
 	resource string // {Resource} (an ARN), unescaped
 	layer    string // {LayerName} (a name or layer ARN), unescaped
 	version  string // {VersionNumber} of a layer
+	alias    string // {Name} of an alias
 }
 
 // Route table, one screen:
@@ -29,6 +30,13 @@ type params struct {
 //	PUT    /2015-03-31/functions/{name}/configuration      UpdateFunctionConfiguration
 //	PUT    /2015-03-31/functions/{name}/code               UpdateFunctionCode
 //	POST   /2015-03-31/functions/{name}/invocations        Invoke
+//	POST   /2015-03-31/functions/{name}/versions           PublishVersion
+//	GET    /2015-03-31/functions/{name}/versions           ListVersionsByFunction
+//	POST   /2015-03-31/functions/{name}/aliases            CreateAlias
+//	GET    /2015-03-31/functions/{name}/aliases            ListAliases
+//	GET    /2015-03-31/functions/{name}/aliases/{alias}    GetAlias
+//	PUT    /2015-03-31/functions/{name}/aliases/{alias}    UpdateAlias
+//	DELETE /2015-03-31/functions/{name}/aliases/{alias}    DeleteAlias
 //	PUT    /2017-10-31/functions/{name}/concurrency        PutFunctionConcurrency
 //	DELETE /2017-10-31/functions/{name}/concurrency        DeleteFunctionConcurrency
 //	GET    /2019-09-30/functions/{name}/concurrency        GetFunctionConcurrency
@@ -64,6 +72,13 @@ func (s *Service) route(method, path string) (handlerFunc, params, error) {
 			return nil, p, err
 		}
 		p.function = name
+		if alias, ok := strings.CutPrefix(sub, "aliases/"); ok {
+			if p.alias, err = url.PathUnescape(alias); err != nil || p.alias == "" || strings.Contains(alias, "/") {
+				return nil, p, errUnknownOperation
+			}
+			h, _, err := pick(method, map[string]handlerFunc{"GET": s.getAlias, "PUT": s.updateAlias, "DELETE": s.deleteAlias})
+			return h, p, err
+		}
 		var h handlerFunc
 		switch sub {
 		case "":
@@ -72,6 +87,10 @@ func (s *Service) route(method, path string) (handlerFunc, params, error) {
 			h, _, err = pick(method, map[string]handlerFunc{"GET": s.getFunctionConfiguration, "PUT": s.updateFunctionConfiguration})
 		case "code":
 			h, _, err = pick(method, map[string]handlerFunc{"PUT": s.updateFunctionCode})
+		case "versions":
+			h, _, err = pick(method, map[string]handlerFunc{"POST": s.publishVersion, "GET": s.listVersionsByFunction})
+		case "aliases":
+			h, _, err = pick(method, map[string]handlerFunc{"POST": s.createAlias, "GET": s.listAliases})
 		case "invocations": // the invoke hot path: no map, no allocation
 			if method != http.MethodPost {
 				return nil, p, errMethodNotAllowed
@@ -153,12 +172,12 @@ func pick(method string, m map[string]handlerFunc) (handlerFunc, params, error) 
 }
 
 // splitName splits "/{name}[/{sub}]" with {name} unescaped (it may be an ARN with
-// escaped colons).
+// escaped colons). Only "aliases/{alias}" may hold a second segment.
 func splitName(rest string) (name, sub string, err error) {
 	rest = strings.TrimPrefix(rest, "/")
 	raw, sub, _ := strings.Cut(rest, "/")
 	name, err = url.PathUnescape(raw)
-	if err != nil || name == "" || strings.Contains(sub, "/") {
+	if err != nil || name == "" || (strings.Contains(sub, "/") && !strings.HasPrefix(sub, "aliases/")) {
 		return "", "", errUnknownOperation
 	}
 	return name, sub, nil

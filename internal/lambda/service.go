@@ -1,8 +1,9 @@
 // Package lambda serves the Lambda API (REST-JSON under /2015-03-31/ and its dated
-// siblings): functions, their code and configuration, concurrency, tags, event
-// invoke configs and Invoke. It keeps functions in the state store, caches them in
-// memory (fresh through a store watch) and hands invocations to the invoke engine;
-// Event invocations go through the durable queue of package async first.
+// siblings): functions, their code and configuration, published versions and
+// aliases, concurrency, tags, event invoke configs and Invoke. It keeps functions
+// in the state store, caches them in memory (fresh through a store watch) and
+// hands invocations to the invoke engine; Event invocations go through the
+// durable queue of package async first.
 package lambda
 
 import (
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/stratus-run/stratus/internal/async"
+	"github.com/stratus-run/stratus/internal/awsproto"
 	"github.com/stratus-run/stratus/internal/blob"
 	"github.com/stratus-run/stratus/internal/codezip"
 	"github.com/stratus-run/stratus/internal/invoke"
@@ -55,9 +57,16 @@ type Service struct {
 	eventConfigs  *store.Table[eventConfig]  // eventConfigKey(region, name, qualifier)
 	eventCache    sync.Map                   // eventConfigKey → *eventConfig, fresh through a watch
 
+	versions *store.Table[versionRecord] // versionKey(region, name, n)
+	aliases  *store.Table[aliasRecord]   // "region/name/alias"
+
+	// mu guards the three caches. Deleted keys keep a tombstone, so a late watch
+	// event cannot bring them back.
 	mu      sync.RWMutex
-	cache   map[string]*entry // key(region, name) → entry; deleted keys keep a tombstone
-	unpack  sync.Mutex        // serialises unpacking of one code digest at a time
+	cache   map[string]*entry        // key(region, name) → the function ($LATEST)
+	vcache  map[string]*versionEntry // versionKey(region, name, n) → a published version
+	acache  map[string]*aliasEntry   // region/name/alias → an alias
+	unpack  sync.Mutex               // serialises unpacking of one code digest at a time
 	watchCx context.CancelFunc
 }
 
@@ -90,6 +99,8 @@ func (s *Service) Open(ctx context.Context) error {
 		s.AgeUnit = time.Second
 	}
 	s.cache = map[string]*entry{}
+	s.vcache = map[string]*versionEntry{}
+	s.acache = map[string]*aliasEntry{}
 	if err := os.MkdirAll(s.CodeDir, 0o755); err != nil {
 		return fmt.Errorf("lambda: code dir: %w", err)
 	}
@@ -104,35 +115,24 @@ func (s *Service) Open(ctx context.Context) error {
 	}
 	wctx, cancel := context.WithCancel(context.Background())
 	s.watchCx = cancel
-	ready := make(chan struct{})
-	var once sync.Once
-	err = t.Watch(wctx, func(c store.Change[record], ok bool) {
-		if !ok {
-			once.Do(func() { close(ready) })
-			return
-		}
-		if c.Deleted {
-			s.forget(c.Key, c.Revision)
-			return
-		}
+	err = watchTable(ctx, wctx, t, func(k string, rec record, rev uint64) {
 		// Unpacked code is a cache of the blob: unpack it again if it is gone.
-		if err := s.ensureCode(c.Value.CodeDigest, nil); err != nil {
-			slog.Error("lambda: cannot unpack code", "function", c.Key, "err", err)
+		if err := s.ensureCode(rec.CodeDigest, nil); err != nil {
+			slog.Error("lambda: cannot unpack code", "function", k, "err", err)
 		}
-		if err := s.ensureLayers(c.Value.Layers); err != nil {
-			slog.Error("lambda: cannot unpack layers", "function", c.Key, "err", err)
+		if err := s.ensureLayers(rec.Layers); err != nil {
+			slog.Error("lambda: cannot unpack layers", "function", k, "err", err)
 		}
-		s.remember(c.Value, c.Revision)
-	})
+		s.remember(rec, rev)
+	}, s.forget)
+	if err == nil {
+		// Versions after functions, so a version finds its function's reserved
+		// concurrency; aliases last, so they find their versions.
+		err = s.openVersions(ctx, wctx)
+	}
 	if err != nil {
 		cancel()
 		return err
-	}
-	select {
-	case <-ready:
-	case <-ctx.Done():
-		cancel()
-		return ctx.Err()
 	}
 	s.updateReservedTotal()
 	// Event invoke configs: after the functions, so s.watchCx stops both watches.
@@ -180,12 +180,17 @@ func (s *Service) remember(rec record, rev uint64) *entry {
 		return old
 	}
 	e.fn.Generation = rev
-	// Generation changes only with code or configuration (RevisionId), so setting
-	// concurrency or tags keeps the warm environments.
-	if old != nil && !old.deleted && old.rec.RevisionID == rec.RevisionID && old.fn != nil {
+	// Generation changes only with code or configuration (which set LastModified),
+	// so setting concurrency or tags, or publishing a version, keeps the warm
+	// environments.
+	if old != nil && !old.deleted && old.rec.LastModified.Equal(rec.LastModified) &&
+		old.rec.CodeDigest == rec.CodeDigest && old.fn != nil {
 		e.fn.Generation = old.fn.Generation
 	}
 	s.cache[k] = e
+	if old != nil && !old.deleted && !sameReserved(old.rec.Reserved, rec.Reserved) {
+		s.setVersionsReservedLocked(k, e.fn.Reserved)
+	}
 	s.mu.Unlock()
 	if old == nil || old.deleted || !sameReserved(old.rec.Reserved, rec.Reserved) {
 		s.updateReservedTotal()
@@ -246,6 +251,7 @@ func (s *Service) snapshot(rec *record) *invoke.Function {
 	command, _ := s.Runtimes.Command(rec.Runtime)
 	return &invoke.Function{
 		Key:          key(rec.Region, rec.Name) + "/$LATEST",
+		Group:        key(rec.Region, rec.Name),
 		Name:         rec.Name,
 		Region:       rec.Region,
 		Arn:          s.arn(rec.Region, rec.Name),
@@ -317,3 +323,9 @@ func runtimeVersionHash(runtime string) string {
 	h := sha256.Sum256([]byte("stratus-runtime:" + runtime))
 	return hex.EncodeToString(h[:])
 }
+
+func (s *Service) logUnpack(k string, err error) {
+	slog.Error("lambda: cannot unpack code or layers", "key", k, "err", err)
+}
+
+func newRevisionID() string { return awsproto.NewRequestID() }

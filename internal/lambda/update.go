@@ -58,6 +58,19 @@ func (s *Service) updateFunctionCode(w http.ResponseWriter, r *http.Request, p p
 	if err != nil {
 		return err
 	}
+	if in.Publish && !in.DryRun {
+		// Publish what was just stored, unless another update got in between.
+		cur := s.lookup(rec.Region, rec.Name)
+		if cur == nil || cur.rec.RevisionID != rec.RevisionID {
+			return errRevisionMismatch
+		}
+		ve, err := s.publish(r.Context(), cur, nil)
+		if err != nil {
+			return err
+		}
+		awsproto.WriteJSON(w, http.StatusOK, s.targetConfiguration(versionTarget(ve), viewCreating))
+		return nil
+	}
 	v := viewUpdating
 	if in.DryRun {
 		v = viewSettled

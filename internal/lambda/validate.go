@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/stratus-run/stratus/internal/awsproto"
@@ -360,4 +361,95 @@ func validateLogging(l *loggingConfig) error {
 		return awsproto.Validation(l.LogGroup, "loggingConfig.logGroup", `Member must satisfy regular expression pattern: [\.\-_/#A-Za-z0-9]+`)
 	}
 	return nil
+}
+
+// Alias constraints from the service model.
+const (
+	patternAliasName       = `Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)`
+	patternFunctionVersion = `Member must satisfy regular expression pattern: (\$LATEST|[0-9]+)`
+	constraintWeightValue  = `Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]`
+	constraintWeightKey    = `Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+, Member must not be null]`
+)
+
+// validateAliasName checks an alias name: 1–128 of [a-zA-Z0-9-_], not all digits
+// (that would read as a version number).
+func validateAliasName(n string) error {
+	if len(n) > 128 {
+		return awsproto.Validation(n, "name", "Member must have length less than or equal to 128")
+	}
+	if n == "" {
+		return awsproto.Validation(n, "name", "Member must have length greater than or equal to 1")
+	}
+	if !reFunctionName.MatchString(n) || allDigits(n) {
+		return awsproto.Validation(n, "name", patternAliasName)
+	}
+	return nil
+}
+
+// validateFunctionVersion checks a FunctionVersion: $LATEST or a version number.
+func validateFunctionVersion(v string) error {
+	if len(v) > 1024 {
+		return awsproto.Validation(v, "functionVersion", "Member must have length less than or equal to 1024")
+	}
+	if v != "$LATEST" && !allDigits(v) {
+		return awsproto.Validation(v, "functionVersion", patternFunctionVersion)
+	}
+	return nil
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// validateAliasInput checks CreateAlias's and UpdateAlias's members as the model
+// constrains them.
+func validateAliasInput(in aliasInput) error {
+	if in.Name != nil {
+		if err := validateAliasName(*in.Name); err != nil {
+			return err
+		}
+	}
+	if in.FunctionVersion != nil {
+		if err := validateFunctionVersion(*in.FunctionVersion); err != nil {
+			return err
+		}
+	}
+	if in.Description != nil && len(*in.Description) > 256 {
+		return awsproto.Validation(*in.Description, "description", "Member must have length less than or equal to 256")
+	}
+	if in.RoutingConfig != nil {
+		keys := make([]string, 0, len(in.RoutingConfig.AdditionalVersionWeights))
+		for k := range in.RoutingConfig.AdditionalVersionWeights {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			w := in.RoutingConfig.AdditionalVersionWeights[k]
+			shown := "{" + k + "=" + javaFloat(w) + "}"
+			if len(k) > 1024 || !allDigits(k) {
+				return awsproto.Validation(shown, "routingConfig.additionalVersionWeights", constraintWeightKey)
+			}
+			if w < 0 || w > 1 {
+				return awsproto.Validation(shown, "routingConfig.additionalVersionWeights", constraintWeightValue)
+			}
+		}
+	}
+	return nil
+}
+
+// javaFloat writes a weight as AWS's (Java) messages do: 1 as 1.0.
+func javaFloat(f float64) string {
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.ContainsAny(s, ".eEnN") {
+		s += ".0"
+	}
+	return s
 }

@@ -110,8 +110,8 @@ type concurrency struct{ m *Metrics }
 
 var (
 	concurrentDesc = prometheus.NewDesc("stratus_lambda_concurrent_executions",
-		"Invocations in flight per function version; Lambda's ConcurrentExecutions metric.",
-		[]string{"region", "function", "version"}, nil)
+		"Invocations in flight per function, all its versions and aliases together (what reserved concurrency limits); Lambda's ConcurrentExecutions metric.",
+		[]string{"region", "function"}, nil)
 	accountConcurrentDesc = prometheus.NewDesc("stratus_lambda_account_concurrent_executions",
 		"Invocations in flight across all functions.", nil, nil)
 )
@@ -126,7 +126,7 @@ func (c *concurrency) Collect(ch chan<- prometheus.Metric) {
 	if c.m.inflight != nil {
 		c.m.inflight(func(fn *invoke.Function, n int64) {
 			total += n
-			ch <- prometheus.MustNewConstMetric(concurrentDesc, prometheus.GaugeValue, float64(n), fn.Region, fn.Name, fn.Version)
+			ch <- prometheus.MustNewConstMetric(concurrentDesc, prometheus.GaugeValue, float64(n), fn.Region, fn.Name)
 		})
 	}
 	ch <- prometheus.MustNewConstMetric(accountConcurrentDesc, prometheus.GaugeValue, float64(total))
