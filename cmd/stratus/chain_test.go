@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmw "github.com/aws/aws-sdk-go-v2/aws/middleware"
@@ -34,11 +37,13 @@ def lambda_handler(event, context):
     rest = event.get("next") or []
     if rest:
         kwargs = {"InvocationType": "Event"} if event.get("async") else {}
-        response = lambda_client.invoke(
-            FunctionName=rest[0],
-            Payload=json.dumps({"next": rest[1:], "tag": event.get("tag")}),
-            **kwargs,
-        )
+        payload = {
+            "next": rest[1:],
+            "tag": event.get("tag"),
+            "ids": (event.get("ids") or []) + [context.aws_request_id],
+            "file": event.get("file"),
+        }
+        response = lambda_client.invoke(FunctionName=rest[0], Payload=json.dumps(payload), **kwargs)
         result["childRequestId"] = response["ResponseMetadata"]["RequestId"]
         result["childStatus"] = response["StatusCode"]
         body = response["Payload"].read()
@@ -48,13 +53,14 @@ def lambda_handler(event, context):
 `
 
 type hop struct {
-	Function       string `json:"function"`
-	RequestID      string `json:"requestId"`
-	TraceID        string `json:"traceId"`
-	Tag            string `json:"tag"`
-	ChildRequestID string `json:"childRequestId"`
-	ChildStatus    int    `json:"childStatus"`
-	Child          *hop   `json:"child"`
+	Function       string   `json:"function"`
+	RequestID      string   `json:"requestId"`
+	TraceID        string   `json:"traceId"`
+	Tag            string   `json:"tag"`
+	IDs            []string `json:"ids"`
+	ChildRequestID string   `json:"childRequestId"`
+	ChildStatus    int      `json:"childStatus"`
+	Child          *hop     `json:"child"`
 }
 
 func skipWithoutBoto3(t *testing.T) {
@@ -107,19 +113,7 @@ func TestFunctionChain(t *testing.T) {
 		t.Errorf("request ids along the chain: caller got %s; %s", idA, out.Payload)
 	}
 	// One trace: the same Root at every hop, a different Parent (segment) each.
-	rootOf := func(h string) (string, string) {
-		var r, p string
-		for _, f := range strings.Split(h, ";") {
-			k, v, _ := strings.Cut(f, "=")
-			switch k {
-			case "Root":
-				r = v
-			case "Parent":
-				p = v
-			}
-		}
-		return r, p
-	}
+	rootOf := traceParts
 	ra, pa := rootOf(a.TraceID)
 	rb, pb := rootOf(b.TraceID)
 	rc, pc := rootOf(c.TraceID)
@@ -144,4 +138,66 @@ func TestFunctionChain(t *testing.T) {
 			t.Errorf("trace %q does not continue the caller's Root=%s (Sampled=1)", h, root)
 		}
 	}
+}
+
+// TestFunctionChainAsync runs A → B asynchronously (A's aws-sdk-go-v2 client with
+// InvocationType Event), then B → C synchronously with boto3: the 202's request id is
+// the one B runs with, and the trace still runs from A to C.
+func TestFunctionChainAsync(t *testing.T) {
+	skipWithoutPython(t)
+	skipWithoutBoto3(t)
+	ts := startServer(t, "")
+	lc := ts.lambdaClient()
+	long := func(in *lambda.CreateFunctionInput) { in.Timeout = aws.Int32(30) }
+	createFn(t, lc, "achain-a", "chain", long)
+	createPyFn(t, lc, "achain-b", map[string]string{"lambda_function.py": chainHandler}, long)
+	createFn(t, lc, "achain-c", "chain", long)
+
+	file := filepath.Join(t.TempDir(), "chain.jsonl")
+	ev, _ := json.Marshal(map[string]any{"next": []string{"achain-b", "achain-c"}, "async": true, "tag": "t2", "file": file})
+	out := invokeFn(t, lc, "achain-a", string(ev))
+	var a hop
+	if err := json.Unmarshal(out.Payload, &a); err != nil || out.FunctionError != nil {
+		t.Fatalf("A: %v: %s", err, out.Payload)
+	}
+	if a.ChildStatus != 202 || a.Child != nil || a.ChildRequestID == "" {
+		t.Fatalf("A's async invoke of B: %s", out.Payload)
+	}
+	var c hop
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if b, err := os.ReadFile(file); err == nil && len(b) > 0 {
+			if err := json.Unmarshal(bytes.TrimSpace(b), &c); err != nil {
+				t.Fatalf("C's record: %v: %s", err, b)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("C never ran after A invoked B asynchronously")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// C saw the ids of A and B; B's is the one A's 202 carried.
+	if c.Function != "achain-c" || c.Tag != "t2" || len(c.IDs) != 2 || c.IDs[0] != a.RequestID || c.IDs[1] != a.ChildRequestID {
+		t.Errorf("C's record %+v; A ran as %s, its 202 said %s", c, a.RequestID, a.ChildRequestID)
+	}
+	ra, pa := traceParts(a.TraceID)
+	rc, pc := traceParts(c.TraceID)
+	if ra == "" || ra != rc || pa == pc {
+		t.Errorf("trace across the async hop: A %s, C %s", a.TraceID, c.TraceID)
+	}
+}
+
+// traceParts returns the Root and Parent of an X-Ray trace header.
+func traceParts(h string) (root, parent string) {
+	for _, f := range strings.Split(h, ";") {
+		k, v, _ := strings.Cut(f, "=")
+		switch k {
+		case "Root":
+			root = v
+		case "Parent":
+			parent = v
+		}
+	}
+	return root, parent
 }

@@ -21,6 +21,11 @@ type hopEvent struct {
 	Next  []string `json:"next"`
 	Async bool     `json:"async,omitempty"` // invoke the next hop with InvocationType Event
 	Tag   string   `json:"tag,omitempty"`   // carried along the chain
+	// IDs are the request ids of the hops before, carried along the chain.
+	IDs []string `json:"ids,omitempty"`
+	// File, when set, is where the last hop appends its result: after an
+	// asynchronous hop, nobody waits for the answer.
+	File string `json:"file,omitempty"`
 }
 
 type hopResult struct {
@@ -28,6 +33,7 @@ type hopResult struct {
 	RequestID      string          `json:"requestId"`
 	TraceID        string          `json:"traceId"`
 	Tag            string          `json:"tag,omitempty"`
+	IDs            []string        `json:"ids,omitempty"`
 	ChildRequestID string          `json:"childRequestId,omitempty"`
 	ChildStatus    int32           `json:"childStatus,omitempty"`
 	Child          json.RawMessage `json:"child,omitempty"`
@@ -39,15 +45,18 @@ func chain(ctx context.Context, raw json.RawMessage) (any, error) {
 		return nil, err
 	}
 	lc, _ := lambdacontext.FromContext(ctx)
-	res := hopResult{Function: lambdacontext.FunctionName, RequestID: lc.AwsRequestID, TraceID: os.Getenv("_X_AMZN_TRACE_ID"), Tag: ev.Tag}
+	res := hopResult{Function: lambdacontext.FunctionName, RequestID: lc.AwsRequestID, TraceID: os.Getenv("_X_AMZN_TRACE_ID"), Tag: ev.Tag, IDs: ev.IDs}
 	if len(ev.Next) == 0 {
+		if ev.File != "" {
+			return res, appendLine(ev.File, res)
+		}
 		return res, nil
 	}
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
-	next, _ := json.Marshal(hopEvent{Next: ev.Next[1:], Tag: ev.Tag})
+	next, _ := json.Marshal(hopEvent{Next: ev.Next[1:], Tag: ev.Tag, IDs: append(ev.IDs, lc.AwsRequestID), File: ev.File})
 	in := &lambda.InvokeInput{FunctionName: aws.String(ev.Next[0]), Payload: next}
 	if ev.Async {
 		in.InvocationType = types.InvocationTypeEvent

@@ -79,11 +79,6 @@ func main() {
 				// the function's environment.
 				in.File = os.Getenv("APPEND_FILE")
 			}
-			if in.File == "" {
-				// A destination's event is Lambda's record: the file comes from
-				// the function's environment.
-				in.File = os.Getenv("APPEND_FILE")
-			}
 			ran := time.Now().UnixNano() // when the handler started, for latency
 			time.Sleep(time.Duration(in.Ms) * time.Millisecond)
 			return ev, appendLine(in.File, map[string]any{"requestId": lc.AwsRequestID, "event": ev, "ranAtNs": ran})
