@@ -35,8 +35,6 @@ import (
 	"github.com/stratus-run/stratus/internal/metering"
 	"github.com/stratus-run/stratus/internal/metrics"
 	"github.com/stratus-run/stratus/internal/runtimes"
-	"github.com/stratus-run/stratus/internal/sandbox"
-	"github.com/stratus-run/stratus/internal/sandbox/process"
 	"github.com/stratus-run/stratus/internal/store"
 )
 
@@ -120,7 +118,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.SetOutput(m.Stderr)
 	fs.StringVar(&m.Listen, "listen", "127.0.0.1:4566", "address to serve the AWS endpoint on")
 	fs.StringVar(&m.DataDir, "data-dir", ".stratus", "directory for state, code and queues")
-	fs.StringVar(&m.SandboxKind, "sandbox", "process", "execution environment sandbox: process")
+	fs.StringVar(&m.SandboxKind, "sandbox", "auto", "execution environment sandbox: oci (containers under crun or runc), process (no isolation), or auto (oci where it works, else process with a warning)")
 	fs.StringVar(&m.Auth, "auth", "none", "request authentication: none (any key accepted) or strict (SigV4 verified)")
 	fs.StringVar(&m.CredentialsFile, "credentials-file", "", "AWS shared-credentials file of the keys --auth strict accepts")
 	fs.StringVar(&m.Region, "region", "us-east-1", "region for unsigned requests")
@@ -184,12 +182,12 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	var sb sandbox.Sandbox
-	switch m.SandboxKind {
-	case "process":
-		sb = &process.Sandbox{}
-	default:
-		return fmt.Errorf("--sandbox %q is not available (this build has: process)", m.SandboxKind)
+	sb, err := m.openSandbox(logger)
+	if err != nil {
+		return err
+	}
+	if c, ok := sb.(interface{ Close() error }); ok {
+		defer c.Close() //nolint:errcheck // after the engine stopped every environment
 	}
 
 	// Functions get credentials of their own, so their SDK calls pass --auth strict.

@@ -33,6 +33,9 @@ type Function struct {
 	Handler  string
 	CodeDir  string // unpacked code on the host
 	MemoryMB int
+	// EphemeralMB is the function's EphemeralStorage: the size of /tmp where the
+	// sandbox can bound it (0 means Lambda's default, 512).
+	EphemeralMB int
 	// Architecture is the instruction set the function is billed for: "x86_64"
 	// (also when empty) or "arm64".
 	Architecture string

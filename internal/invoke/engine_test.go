@@ -14,14 +14,16 @@ import (
 	"time"
 
 	"github.com/stratus-run/stratus/internal/sandbox"
+	"github.com/stratus-run/stratus/internal/sandbox/process"
 )
 
 // goSandbox runs a runtime as a goroutine that speaks the Runtime API over real
 // HTTP, so these tests drive the engine and the Runtime API exactly as a runtime
 // process would, with full control over what the runtime sends.
 type goSandbox struct {
-	runtime func(ctx context.Context, api string, out io.Writer) error
-	starts  atomic.Int32
+	process.Sandbox // its host network and paths
+	runtime         func(ctx context.Context, api string, out io.Writer) error
+	starts          atomic.Int32
 }
 
 func (s *goSandbox) Name() string { return "go" }
@@ -60,7 +62,9 @@ type goInstance struct {
 	err    error
 }
 
-func (in *goInstance) Wait() error { <-in.done; return in.err }
+func (in *goInstance) Wait() error   { <-in.done; return in.err }
+func (in *goInstance) Pause() error  { return nil }
+func (in *goInstance) Resume() error { return nil }
 func (in *goInstance) Stop(ctx context.Context) error {
 	in.cancel()
 	select {

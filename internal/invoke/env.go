@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -35,6 +35,7 @@ type env struct {
 	id     string
 	stream string // log stream name
 
+	netw  sandbox.Network // where the runtime and its Runtime API live
 	rapi  *runtimeapi.Server
 	logs  *logPipe
 	wake  chan struct{} // cap 1: a call was queued
@@ -43,6 +44,7 @@ type env struct {
 	mu           sync.Mutex
 	inst         sandbox.Instance // nil until the sandbox started the runtime
 	inited       bool
+	frozen       bool // paused by the sandbox while the runtime waits on /next
 	dead         bool
 	started      time.Time
 	initDur      time.Duration
@@ -83,16 +85,14 @@ func (e *Engine) startEnv(p *pool, c *call) {
 		e.state(fn).poolFor(e, fn).dispatch(c)
 		return
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	if err := ev.openNetwork(); err != nil {
 		ev.failStart(c, "Runtime.Unknown", fmt.Sprintf("RequestId: %s Error: %v", c.id, err))
 		return
 	}
-	ev.rapi = runtimeapi.Serve(ln, ev)
 
 	command := fn.Command
 	if len(command) == 0 {
-		boot, err := findBootstrap(fn)
+		boot, err := findBootstrap(fn, e.Sandbox.Paths(fn.CodeDir, fn.OptDir))
 		if err != nil {
 			ev.failStart(c, "Runtime.InvalidEntrypoint", fmt.Sprintf("RequestId: %s Error: %v", c.id, err))
 			return
@@ -118,12 +118,15 @@ func (e *Engine) startEnv(p *pool, c *call) {
 		"AWS_LAMBDA_LOG_STREAM_NAME="+ev.stream,
 	)
 	inst, err := e.Sandbox.Start(context.Background(), sandbox.Spec{
-		ID:       ev.id,
-		Command:  command,
-		Env:      envv,
-		CodeDir:  fn.CodeDir,
-		MemoryMB: fn.MemoryMB,
-		Output:   w,
+		ID:          ev.id,
+		Command:     command,
+		Env:         envv,
+		CodeDir:     fn.CodeDir,
+		OptDir:      fn.OptDir,
+		MemoryMB:    fn.MemoryMB,
+		EphemeralMB: fn.EphemeralMB,
+		Network:     ev.netw,
+		Output:      w,
 	})
 	w.Close()
 	if err != nil {
@@ -145,17 +148,61 @@ func (e *Engine) startEnv(p *pool, c *call) {
 	go ev.watch()
 }
 
-// findBootstrap locates the runtime's entry point as Lambda does for provided.*
-// runtimes: bootstrap in the code, then in a layer (fn.OptDir stands for /opt).
-func findBootstrap(fn *Function) (string, error) {
-	opt := "/opt"
-	if fn.OptDir != "" {
-		opt = fn.OptDir
+// openNetwork makes the environment's network and serves its Runtime API there, at
+// Lambda's own address (127.0.0.1:9001) where the sandbox gives the environment a
+// network of its own, and relays the AWS endpoint into it.
+func (ev *env) openNetwork() error {
+	netw, err := ev.e.Sandbox.Network(context.Background())
+	if err != nil {
+		return err
 	}
-	candidates := []string{filepath.Join(fn.CodeDir, "bootstrap"), filepath.Join(opt, "bootstrap")}
+	ev.netw = netw
+	ln, err := netw.Listen("127.0.0.1:9001")
+	if err != nil {
+		return err
+	}
+	ev.rapi = runtimeapi.Serve(ln, ev)
+	if addr := endpointAddr(ev.e.Endpoint); addr != "" {
+		return netw.Forward(addr)
+	}
+	return nil
+}
+
+// endpointAddr is the host:port of an http endpoint URL, "" when it has none.
+func endpointAddr(endpoint string) string {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	if u.Port() == "" {
+		return net.JoinHostPort(u.Hostname(), "80")
+	}
+	return u.Host
+}
+
+// closeNetwork stops the Runtime API and releases the network.
+func (ev *env) closeNetwork() {
+	if ev.rapi != nil {
+		ev.rapi.Close()
+	}
+	if ev.netw != nil {
+		ev.netw.Close()
+	}
+}
+
+// findBootstrap locates the runtime's entry point as Lambda does for provided.*
+// runtimes: bootstrap in the code, then in a layer. It looks on the host and
+// returns the path the runtime sees (paths).
+func findBootstrap(fn *Function, paths sandbox.Paths) (string, error) {
+	candidates := []struct{ host, inside string }{
+		{filepath.Join(fn.CodeDir, "bootstrap"), filepath.Join(paths.TaskRoot, "bootstrap")},
+	}
+	if fn.OptDir != "" {
+		candidates = append(candidates, struct{ host, inside string }{filepath.Join(fn.OptDir, "bootstrap"), filepath.Join(paths.Opt, "bootstrap")})
+	}
 	for _, c := range candidates {
-		if st, err := os.Stat(c); err == nil && !st.IsDir() {
-			return c, nil
+		if st, err := os.Stat(c.host); err == nil && !st.IsDir() {
+			return c.inside, nil
 		}
 	}
 	return "", errors.New("Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]")
@@ -169,9 +216,7 @@ func (ev *env) failStart(c *call, typ, msg string) {
 	close(ev.deadC)
 	ev.mu.Unlock()
 	ev.pool.remove(ev)
-	if ev.rapi != nil {
-		ev.rapi.Close()
-	}
+	ev.closeNetwork()
 	ev.logLine(msg + "\n" + typ)
 	ev.finish(c, &Result{RequestID: c.id, Payload: errorBody(typ, msg), FunctionError: "Unhandled"}, "error", typ)
 }
@@ -184,6 +229,10 @@ func (ev *env) assign(c *call) bool {
 		return false
 	}
 	ev.queued = c
+	if ev.frozen {
+		ev.frozen = false
+		ev.inst.Resume() //nolint:errcheck // a thaw that fails leaves the runtime frozen, and the call times out as on AWS
+	}
 	ev.mu.Unlock()
 	select {
 	case ev.wake <- struct{}{}:
@@ -237,6 +286,11 @@ func (ev *env) Next(ctx context.Context) (*runtimeapi.Invocation, error) {
 				TraceID:            c.traceID,
 				ClientContext:      c.req.ClientContext,
 			}, nil
+		}
+		if ev.inited && !ev.frozen && ev.inst != nil {
+			// Idle, with the runtime blocked on /next: Lambda freezes the
+			// environment here, background work and all, until the next event.
+			ev.frozen = ev.inst.Pause() == nil
 		}
 		ev.mu.Unlock()
 		select {
@@ -384,18 +438,20 @@ func (ev *env) watch() {
 	}
 	ev.mu.Unlock()
 	ev.pool.remove(ev)
-	ev.rapi.Close()
+	ev.closeNetwork()
 	if wasDead {
 		return
 	}
 	reason := "Runtime exited without providing a reason"
-	var xe *exec.ExitError
-	if errors.As(err, &xe) {
-		reason = "Runtime exited with error: " + xe.ProcessState.String()
-	} else if err != nil {
+	if err != nil {
+		// An *exec.ExitError reads as its process state: "exit status 3",
+		// "signal: killed".
 		reason = "Runtime exited with error: " + err.Error()
 	}
-	const typ = "Runtime.ExitError"
+	typ := "Runtime.ExitError"
+	if errors.Is(err, sandbox.ErrOutOfMemory) {
+		typ = "Runtime.OutOfMemory"
+	}
 	if cur != nil {
 		cur.timer.Stop()
 		msg := "RequestId: " + cur.id + " Error: " + reason
@@ -448,9 +504,7 @@ func (ev *env) stop(ctx context.Context) {
 	if inst := ev.instance(); inst != nil {
 		inst.Stop(ctx) //nolint:errcheck
 	}
-	if ev.rapi != nil {
-		ev.rapi.Close()
-	}
+	ev.closeNetwork()
 }
 
 // finish hands the result to the caller and writes END and REPORT. With a log tail

@@ -243,10 +243,10 @@ func reportLine(id string, dur, billed time.Duration, memMB int, maxMem int64, i
 // reserved ones (which CreateFunction refuses anyway) can never shadow them.
 func baseEnv(e *Engine, fn *Function) []string {
 	env := make([]string, 0, len(fn.Env)+24)
-	opt := "/opt"
-	if fn.OptDir != "" {
-		opt = fn.OptDir
-	}
+	// The sandbox decides where the code and layers appear: /var/task and /opt in
+	// a container, their host directories in the process sandbox.
+	paths := e.Sandbox.Paths(fn.CodeDir, fn.OptDir)
+	opt, task := paths.Opt, paths.TaskRoot
 	for k, v := range fn.Env {
 		env = append(env, k+"="+v)
 	}
@@ -262,18 +262,18 @@ func baseEnv(e *Engine, fn *Function) []string {
 		"AWS_ACCESS_KEY_ID="+e.Credentials.AccessKeyID,
 		"AWS_SECRET_ACCESS_KEY="+e.Credentials.SecretAccessKey,
 		"AWS_SESSION_TOKEN="+e.Credentials.SessionToken,
-		"LAMBDA_TASK_ROOT="+fn.CodeDir,
+		"LAMBDA_TASK_ROOT="+task,
 		"LAMBDA_RUNTIME_DIR=/var/runtime",
 		"TZ=:UTC",
 		"LANG=en_US.UTF-8",
 		"PATH=/usr/local/bin:/usr/bin/:/bin:"+opt+"/bin",
-		"LD_LIBRARY_PATH=/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:"+fn.CodeDir+":"+fn.CodeDir+"/lib:"+opt+"/lib",
+		"LD_LIBRARY_PATH=/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:"+task+":"+task+"/lib:"+opt+"/lib",
 	)
-	if fn.OptDir != "" {
+	if opt != "/opt" {
 		// Stratus's runtime clients look for layers here instead of /opt, building
 		// their search paths from it as AWS's do from /opt (Python's sys.path,
 		// Node.js's NODE_PATH, Java's class path).
-		env = append(env, "_STRATUS_OPT_DIR="+fn.OptDir)
+		env = append(env, "_STRATUS_OPT_DIR="+opt)
 	}
 	// AWS_EXECUTION_ENV is not defined for the OS-only (provided.*) runtimes.
 	if fn.Runtime != "" && !isProvided(fn.Runtime) {

@@ -261,6 +261,7 @@ func (s *Service) snapshot(rec *record) *invoke.Function {
 		CodeDir:      s.codePath(rec.CodeDigest),
 		OptDir:       s.optPath(rec.Layers),
 		MemoryMB:     rec.MemorySize,
+		EphemeralMB:  rec.EphemeralStorage,
 		Architecture: rec.Architecture,
 		Timeout:      time.Duration(rec.Timeout) * time.Second,
 		Env:          env,

@@ -86,6 +86,13 @@ type instance struct {
 // above the known peak triggers one at once.
 const hwmEvery = 250 * time.Millisecond
 
+// Pause does nothing: a process group could be stopped with SIGSTOP, but a runtime
+// that the process sandbox shares the host with may handle or observe it.
+func (in *instance) Pause() error { return nil }
+
+// Resume does nothing (see Pause).
+func (in *instance) Resume() error { return nil }
+
 func (in *instance) Wait() error {
 	<-in.done
 	return in.err

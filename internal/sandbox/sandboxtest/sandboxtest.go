@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,27 +41,74 @@ func Run(t *testing.T, sb sandbox.Sandbox) {
 		}
 	})
 	t.Run("stop kills the whole tree", func(t *testing.T) {
-		// The runtime leaves a background child behind and prints its pid.
-		out := start(t, sb, script(t, `sleep 300 & echo $!; sleep 300`), nil)
-		pid := out.firstLineInt(t)
+		// The runtime leaves a background child behind that keeps writing; the
+		// output reaches EOF only once every process holding it is gone. (A pid
+		// printed from inside would mean nothing in a container's pid namespace.)
+		out := start(t, sb, script(t, `(while :; do echo tick; sleep 0.05; done) & echo started; sleep 300`), nil)
+		if got := out.firstLine(t); got != "started" && got != "tick" {
+			t.Fatalf("first line %q", got)
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := out.inst.Stop(ctx); err != nil {
 			t.Fatalf("Stop: %v", err)
 		}
 		var xe *exec.ExitError
-		if err := out.inst.Wait(); !errors.As(err, &xe) {
-			t.Errorf("Wait after Stop = %v, want a signal exit", err)
+		if err := out.inst.Wait(); !errors.As(err, &xe) || xe.String() != "signal: killed" {
+			t.Errorf("Wait after Stop = %v, want signal: killed", err)
 		}
-		deadline := time.Now().Add(3 * time.Second)
-		for syscall.Kill(pid, 0) == nil {
-			if time.Now().After(deadline) {
-				t.Fatalf("background child %d survived Stop", pid)
-			}
-			time.Sleep(10 * time.Millisecond)
+		out.r.SetReadDeadline(time.Now().Add(3 * time.Second)) //nolint:errcheck
+		if _, err := io.Copy(io.Discard, out.r); err != nil {
+			t.Fatalf("the background child survived Stop: %v", err)
 		}
 		if err := out.inst.Stop(ctx); err != nil {
 			t.Errorf("second Stop: %v", err)
+		}
+	})
+	t.Run("pause and resume", func(t *testing.T) {
+		out := start(t, sb, script(t, `while :; do echo tick; sleep 0.02; done`), nil)
+		out.firstLine(t)
+		if err := out.inst.Pause(); err != nil {
+			t.Fatalf("Pause: %v", err)
+		}
+		if err := out.inst.Resume(); err != nil {
+			t.Fatalf("Resume: %v", err)
+		}
+		out.firstLine(t) // it runs again
+		// A paused environment can still be stopped.
+		if err := out.inst.Pause(); err != nil {
+			t.Fatalf("Pause: %v", err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := out.inst.Stop(ctx); err != nil {
+			t.Fatalf("Stop while paused: %v", err)
+		}
+	})
+	t.Run("network", func(t *testing.T) {
+		netw, err := sb.Network(context.Background())
+		if err != nil {
+			t.Fatalf("Network: %v", err)
+		}
+		defer netw.Close()
+		ln, err := netw.Listen("127.0.0.1:9001")
+		if err != nil {
+			t.Fatalf("Listen: %v", err)
+		}
+		go func() {
+			c, err := ln.Accept()
+			if err == nil {
+				c.Write([]byte("hello from the host side\n")) //nolint:errcheck
+				c.Close()
+			}
+		}()
+		// The runtime reads from the listener's address as it sees it, with the
+		// shell's /dev/tcp-free tools: python would do, but sh and cat suffice
+		// where bash's /dev/tcp exists.
+		code := script(t, `exec bash -c 'exec 3<>/dev/tcp/`+strings.Replace(ln.Addr().String(), ":", "/", 1)+`; cat <&3'`)
+		out := startIn(t, sb, netw, code, nil)
+		if got := out.firstLine(t); got != "hello from the host side" {
+			t.Errorf("read %q through the environment's listener", got)
 		}
 	})
 	t.Run("stats", func(t *testing.T) {
@@ -75,8 +122,15 @@ func Run(t *testing.T, sb sandbox.Sandbox) {
 	})
 }
 
+var seq atomic.Int64
+
 func script(t *testing.T, body string) string {
 	dir := t.TempDir()
+	// A container runs code as an unprivileged user: the directory must be
+	// readable as Lambda requires of a code package.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(filepath.Join(dir, "bootstrap"), []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -90,13 +144,23 @@ type started struct {
 
 func start(t *testing.T, sb sandbox.Sandbox, code string, env []string) *started {
 	t.Helper()
+	netw, err := sb.Network(context.Background())
+	if err != nil {
+		t.Fatalf("Network: %v", err)
+	}
+	t.Cleanup(func() { netw.Close() })
+	return startIn(t, sb, netw, code, env)
+}
+
+func startIn(t *testing.T, sb sandbox.Sandbox, netw sandbox.Network, code string, env []string) *started {
+	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	inst, err := sb.Start(context.Background(), sandbox.Spec{
-		ID: "t", Command: []string{filepath.Join(code, "bootstrap")}, Env: append([]string{"PATH=/usr/bin:/bin"}, env...),
-		CodeDir: code, MemoryMB: 128, Output: w,
+		ID: strconv.FormatInt(seq.Add(1), 10), Command: []string{filepath.Join(sb.Paths(code, "").TaskRoot, "bootstrap")},
+		Env: append([]string{"PATH=/usr/bin:/bin"}, env...), CodeDir: code, MemoryMB: 128, Network: netw, Output: w,
 	})
 	w.Close()
 	if err != nil {

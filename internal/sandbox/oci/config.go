@@ -1,0 +1,107 @@
+package oci
+
+import (
+	"strconv"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/stratus-run/stratus/internal/sandbox"
+)
+
+// Lambda's sandbox user, sbx_user1051, as its runtimes report it.
+const (
+	uid = 993
+	gid = 990
+)
+
+const (
+	// mbPerVCPU is how much memory buys one vCPU in Lambda.
+	mbPerVCPU = 1769
+	// cpuPeriod is the CFS period (µs) the CPU quota is a share of.
+	cpuPeriod = 100_000
+	maxPids   = 1024
+	maxFiles  = 1024
+	// defaultTmpMB is Lambda's default EphemeralStorage.
+	defaultTmpMB = 512
+)
+
+// cpuQuota is the CFS quota (µs per cpuPeriod) for a function of memMB: one vCPU
+// per 1,769 MB, as in Lambda, and never less than 1 ms per period (the kernel's
+// floor).
+func cpuQuota(memMB int) int64 {
+	return max(int64(memMB)*cpuPeriod/mbPerVCPU, 1000)
+}
+
+// config is the OCI runtime configuration of one environment.
+func (s *Sandbox) config(spec sandbox.Spec, ns *netns, cgroup string) *specs.Spec {
+	memBytes := int64(spec.MemoryMB) << 20
+	tmpMB := spec.EphemeralMB
+	if tmpMB <= 0 {
+		tmpMB = defaultTmpMB
+	}
+	quota, period := cpuQuota(spec.MemoryMB), uint64(cpuPeriod)
+	shares := uint64(max(spec.MemoryMB*1024/mbPerVCPU, 2))
+	pids := int64(maxPids)
+	noCaps := []string{}
+	mounts := []specs.Mount{
+		{Destination: "/proc", Type: "proc", Source: "proc", Options: []string{"nosuid", "noexec", "nodev"}},
+		{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=64k"}},
+		// /tmp is the one writable place, sized by EphemeralStorage.
+		{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "nodev", "mode=1777", "size=" + strconv.Itoa(tmpMB) + "m"}},
+	}
+	mounts = append(mounts, s.hostMounts...)
+	mounts = append(mounts, bind(spec.CodeDir, "/var/task"))
+	if spec.OptDir != "" {
+		mounts = append(mounts, bind(spec.OptDir, "/opt"))
+	}
+	for _, d := range s.Shared {
+		mounts = append(mounts, bind(d, d))
+	}
+	namespaces := []specs.LinuxNamespace{
+		{Type: specs.PIDNamespace}, {Type: specs.MountNamespace}, {Type: specs.IPCNamespace},
+		{Type: specs.UTSNamespace}, {Type: specs.NetworkNamespace, Path: ns.path()},
+	}
+	mem := &specs.LinuxMemory{Limit: &memBytes}
+	if s.swapAccounting {
+		mem.Swap = &memBytes // memory+swap: no swapping past the limit
+	}
+	return &specs.Spec{
+		Version:  "1.0.2", // the newest that crun 1.8 and runc 1.1 accept
+		Hostname: "localhost",
+		Root:     &specs.Root{Path: s.rootfs, Readonly: true},
+		Process: &specs.Process{
+			User: specs.User{UID: uid, GID: gid},
+			Args: spec.Command,
+			Env:  spec.Env,
+			Cwd:  "/var/task",
+			Capabilities: &specs.LinuxCapabilities{
+				Bounding: noCaps, Effective: noCaps, Permitted: noCaps, Inheritable: noCaps, Ambient: noCaps,
+			},
+			Rlimits:         []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: maxFiles, Soft: maxFiles}},
+			NoNewPrivileges: true,
+		},
+		Mounts: mounts,
+		Linux: &specs.Linux{
+			CgroupsPath: cgroup,
+			Namespaces:  namespaces,
+			Resources: &specs.LinuxResources{
+				Memory:  mem,
+				CPU:     &specs.LinuxCPU{Quota: &quota, Period: &period, Shares: &shares},
+				Pids:    &specs.LinuxPids{Limit: &pids},
+				Devices: []specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}},
+			},
+			MaskedPaths: []string{
+				"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+				"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+			},
+			ReadonlyPaths: []string{
+				"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+			},
+		},
+	}
+}
+
+// bind mounts a host path read-only.
+func bind(src, dst string) specs.Mount {
+	return specs.Mount{Destination: dst, Type: "bind", Source: src, Options: []string{"rbind", "ro", "nosuid", "nodev"}}
+}

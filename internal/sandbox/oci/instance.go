@@ -1,0 +1,173 @@
+package oci
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+
+	"github.com/stratus-run/stratus/internal/sandbox"
+)
+
+// instance is one running container. Its init process (the runtime) is a child
+// of Stratus by reparenting (Stratus is the subreaper); when it exits, the pid
+// namespace takes every other process of the container with it.
+type instance struct {
+	s      *Sandbox
+	id     string
+	bundle string
+	cgroup string
+	pid    int
+
+	done chan struct{}
+	err  error // set before done closes
+
+	stopOnce sync.Once
+
+	mu      sync.Mutex
+	usage   *os.File // memory.max_usage_in_bytes, open while the container lives
+	freezer *os.File // freezer.state
+	buf     [64]byte
+}
+
+var _ sandbox.Instance = (*instance)(nil)
+
+func (in *instance) cgroupFile(controller, name string) string {
+	return filepath.Join(cgroupRoot, controller, in.cgroup, name)
+}
+
+// attach takes the container's init process as pid and starts watching it.
+func (in *instance) attach(pid int) error {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return fmt.Errorf("oci: %w", err)
+	}
+	in.pid = pid
+	// Kept open: Stats runs once per invocation and Pause/Resume twice, and an
+	// open cgroup file costs a pread where opening it costs tens of µs.
+	in.usage, _ = os.Open(in.cgroupFile("memory", "memory.max_usage_in_bytes"))
+	in.freezer, _ = os.OpenFile(in.cgroupFile("freezer", "freezer.state"), os.O_WRONLY, 0)
+	go func() {
+		st, err := p.Wait()
+		switch {
+		case err != nil:
+			in.err = err
+		case !st.Success():
+			in.err = &exec.ExitError{ProcessState: st}
+			if in.oomKilled() {
+				in.err = &oomError{in.err.(*exec.ExitError)}
+			}
+		}
+		in.mu.Lock()
+		for _, f := range []*os.File{in.usage, in.freezer} {
+			if f != nil {
+				f.Close()
+			}
+		}
+		in.usage, in.freezer = nil, nil
+		in.mu.Unlock()
+		in.remove()
+		close(in.done)
+	}()
+	return nil
+}
+
+// oomKilled reports whether the kernel's OOM killer acted in the container's
+// memory cgroup; read after the runtime exits, before the cgroup is removed.
+func (in *instance) oomKilled() bool {
+	b, err := os.ReadFile(in.cgroupFile("memory", "memory.oom_control"))
+	if err != nil {
+		return false
+	}
+	i := bytes.Index(b, []byte("oom_kill "))
+	if i < 0 {
+		return false
+	}
+	line := b[i+len("oom_kill "):]
+	if j := bytes.IndexByte(line, '\n'); j >= 0 {
+		line = line[:j]
+	}
+	n, _ := strconv.Atoi(string(line))
+	return n > 0
+}
+
+// remove deletes the container's state, cgroups and bundle.
+func (in *instance) remove() {
+	cmd := exec.Command(in.s.Runtime, "delete", "--force", in.id)
+	in.s.launch.run(cmd) //nolint:errcheck // a container that never got created has nothing to delete
+	os.RemoveAll(in.bundle)
+}
+
+// oomError is the exit of a runtime the OOM killer ended.
+type oomError struct{ *exec.ExitError }
+
+func (e *oomError) Unwrap() error        { return e.ExitError }
+func (e *oomError) Is(target error) bool { return target == sandbox.ErrOutOfMemory }
+
+func (in *instance) Wait() error {
+	<-in.done
+	return in.err
+}
+
+// Stop kills the container's init, which ends its pid namespace, and thaws it:
+// frozen processes take a SIGKILL only once thawed.
+func (in *instance) Stop(ctx context.Context) error {
+	in.stopOnce.Do(func() {
+		syscall.Kill(in.pid, syscall.SIGKILL) //nolint:errcheck
+		in.mu.Lock()
+		in.writeFreezerLocked("THAWED") //nolint:errcheck
+		in.mu.Unlock()
+	})
+	select {
+	case <-in.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Pause freezes the container (cgroup v1 freezer). The write starts the freeze;
+// the kernel completes it without Stratus waiting.
+func (in *instance) Pause() error {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.writeFreezerLocked("FROZEN")
+}
+
+// Resume thaws the container.
+func (in *instance) Resume() error {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.writeFreezerLocked("THAWED")
+}
+
+func (in *instance) writeFreezerLocked(state string) error {
+	if in.freezer == nil {
+		return nil // exited, or no freezer controller
+	}
+	_, err := in.freezer.WriteAt([]byte(state), 0)
+	return err
+}
+
+// Stats reports the container's peak memory as its memory cgroup counts it.
+func (in *instance) Stats() (sandbox.Stats, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.usage == nil {
+		return sandbox.Stats{}, fmt.Errorf("oci: stats: the runtime has exited")
+	}
+	n, err := in.usage.ReadAt(in.buf[:], 0)
+	if n == 0 && err != nil {
+		return sandbox.Stats{}, fmt.Errorf("oci: stats: %w", err)
+	}
+	v, err := strconv.ParseInt(string(bytes.TrimSpace(in.buf[:n])), 10, 64)
+	if err != nil {
+		return sandbox.Stats{}, fmt.Errorf("oci: stats: %w", err)
+	}
+	return sandbox.Stats{MaxMemoryBytes: v}, nil
+}

@@ -1,0 +1,220 @@
+// Package oci runs each execution environment as a container under an OCI runtime
+// (crun, or runc): a read-only root made of the host's runtime directories, the
+// code at /var/task and layers at /opt, a private /tmp sized by EphemeralStorage,
+// Lambda's unprivileged user with no capabilities, its own pid, mount, ipc, uts
+// and network namespaces, and cgroup limits derived from MemorySize as Lambda's
+// (memory; CPU at one vCPU per 1,769 MB; 1,024 pids; 1,024 open files). Between
+// invocations the engine freezes it with the cgroup freezer.
+package oci
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/stratus-run/stratus/internal/sandbox"
+)
+
+// Sandbox starts containers. Set the exported fields, then Open.
+type Sandbox struct {
+	// Runtime is the OCI runtime binary; "" finds crun, then runc, on PATH.
+	Runtime string
+	// StateDir holds the shared root skeleton and each container's bundle.
+	StateDir string
+	// Shared are host directories every environment sees read-only at the same
+	// path: the runtime clients Stratus writes for the managed runtimes.
+	Shared []string
+
+	prefix         string // container ids: unique per Sandbox, as several servers may share a machine
+	rootfs         string
+	hostMounts     []specs.Mount
+	swapAccounting bool
+	launch         *launcher
+	hostNS         *os.File
+}
+
+var _ sandbox.Sandbox = (*Sandbox)(nil)
+
+// Name returns "oci".
+func (*Sandbox) Name() string { return "oci" }
+
+// cgroupRoot is where the v1 controllers are mounted.
+const cgroupRoot = "/sys/fs/cgroup"
+
+// Open finds the runtime, prepares the shared root skeleton and the launcher, and
+// proves it all works by running one container. An error means this machine
+// cannot run the oci sandbox; the caller may fall back to process.
+func (s *Sandbox) Open() error {
+	if s.StateDir == "" {
+		return errors.New("oci: StateDir is required")
+	}
+	if s.Runtime == "" {
+		for _, name := range []string{"crun", "runc"} {
+			if p, err := exec.LookPath(name); err == nil {
+				s.Runtime = p
+				break
+			}
+		}
+		if s.Runtime == "" {
+			return errors.New("oci: neither crun nor runc is installed")
+		}
+	}
+	if os.Geteuid() != 0 {
+		return errors.New("oci: needs root (cgroups and namespaces)")
+	}
+	var b [4]byte
+	rand.Read(b[:]) //nolint:errcheck
+	s.prefix = "stratus-" + hex.EncodeToString(b[:]) + "-"
+	if err := os.MkdirAll(filepath.Join(s.StateDir, "bundles"), 0o700); err != nil {
+		return fmt.Errorf("oci: %w", err)
+	}
+	if err := s.makeRoot(); err != nil {
+		return err
+	}
+	_, err := os.Stat(filepath.Join(cgroupRoot, "memory", "memory.memsw.limit_in_bytes"))
+	s.swapAccounting = err == nil
+	// The containers' init processes outlive the runtime's own process; as their
+	// subreaper, Stratus can wait for them and read how they ended.
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("oci: subreaper: %w", err)
+	}
+	if s.hostNS, err = os.Open("/proc/self/ns/net"); err != nil {
+		return fmt.Errorf("oci: %w", err)
+	}
+	if s.launch, err = startLauncher(s.StateDir); err != nil {
+		return err
+	}
+	return s.probe()
+}
+
+// Close releases the launcher's thread. Every environment must be stopped first.
+func (s *Sandbox) Close() error {
+	if s.launch != nil {
+		s.launch.close()
+	}
+	if s.hostNS != nil {
+		s.hostNS.Close()
+		s.hostNS = nil
+	}
+	return nil
+}
+
+// probe runs /bin/true in a container, so a runtime that cannot work here
+// (missing kernel features, a refusing cgroup setup) is found at startup.
+func (s *Sandbox) probe() error {
+	dir, err := os.MkdirTemp(s.StateDir, "probe-")
+	if err != nil {
+		return fmt.Errorf("oci: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	os.Chmod(dir, 0o755) //nolint:errcheck
+	os.WriteFile(filepath.Join(dir, "bootstrap"), []byte("#!/bin/sh\necho ok\n"), 0o755)
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	netw, err := s.Network(context.Background())
+	if err != nil {
+		w.Close()
+		return err
+	}
+	defer netw.Close()
+	inst, err := s.Start(context.Background(), sandbox.Spec{
+		ID: "probe", Command: []string{"/var/task/bootstrap"}, Env: []string{"PATH=/usr/bin:/bin"},
+		CodeDir: dir, MemoryMB: 128, Network: netw, Output: w,
+	})
+	w.Close()
+	if err != nil {
+		return fmt.Errorf("oci: probe: %w", err)
+	}
+	out := make([]byte, 64)
+	n, _ := r.Read(out)
+	if err := inst.Wait(); err != nil || strings.TrimSpace(string(out[:n])) != "ok" {
+		return fmt.Errorf("oci: probe container: %v %q", err, out[:n])
+	}
+	return nil
+}
+
+// Network creates the environment's network namespace.
+func (s *Sandbox) Network(context.Context) (sandbox.Network, error) { return newNetns(s.hostNS) }
+
+// Paths returns Lambda's own: code at /var/task, layers at /opt.
+func (*Sandbox) Paths(string, string) sandbox.Paths {
+	return sandbox.Paths{TaskRoot: "/var/task", Opt: "/opt"}
+}
+
+// Start writes the environment's bundle and runs its container detached; it
+// returns once the runtime process exists inside it.
+func (s *Sandbox) Start(ctx context.Context, spec sandbox.Spec) (sandbox.Instance, error) {
+	if len(spec.Command) == 0 {
+		return nil, errors.New("oci: empty command")
+	}
+	ns, ok := spec.Network.(*netns)
+	if !ok {
+		return nil, errors.New("oci: the spec's Network is not one of this sandbox's")
+	}
+	id := s.prefix + spec.ID
+	bundle := filepath.Join(s.StateDir, "bundles", id)
+	if err := os.Mkdir(bundle, 0o700); err != nil {
+		return nil, fmt.Errorf("oci: %w", err)
+	}
+	cgroup := "/stratus/" + id
+	b, err := json.Marshal(s.config(spec, ns, cgroup))
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(bundle, "config.json"), b, 0o600); err != nil {
+		return nil, fmt.Errorf("oci: %w", err)
+	}
+	pidFile := filepath.Join(bundle, "pid")
+	logFile := filepath.Join(bundle, "log")
+	// The container inherits the runtime's stdout and stderr, so the runtime's
+	// own errors go to a log file instead.
+	// create, then start: created, the container's init waits for start, so it is
+	// reparented to Stratus before it can exit; with run --detach a runtime that
+	// exits at once can be reaped by crun itself, taking its exit status along.
+	cmd := exec.Command(s.Runtime, "--log", logFile, "create", "--bundle", bundle, "--pid-file", pidFile, id)
+	cmd.Stdout, cmd.Stderr = spec.Output, spec.Output
+	in := &instance{s: s, id: id, bundle: bundle, cgroup: cgroup, done: make(chan struct{})}
+	if err := s.launch.start(cmd); err != nil {
+		os.RemoveAll(bundle)
+		return nil, fmt.Errorf("oci: %w", err)
+	}
+	if err := cmd.Wait(); err != nil {
+		msg, _ := os.ReadFile(logFile)
+		in.remove()
+		return nil, fmt.Errorf("oci: %s create: %v: %s", filepath.Base(s.Runtime), err, strings.TrimSpace(string(msg)))
+	}
+	pb, err := os.ReadFile(pidFile)
+	if err != nil {
+		in.remove()
+		return nil, fmt.Errorf("oci: %w", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(pb)))
+	if err != nil {
+		in.remove()
+		return nil, fmt.Errorf("oci: pid file: %w", err)
+	}
+	if err := in.attach(pid); err != nil {
+		in.remove()
+		return nil, err
+	}
+	if out, err := s.launch.run(exec.Command(s.Runtime, "--log", logFile, "start", id)); err != nil {
+		msg, _ := os.ReadFile(logFile)
+		in.Stop(ctx) //nolint:errcheck
+		return nil, fmt.Errorf("oci: %s start: %v: %s%s", filepath.Base(s.Runtime), err, out, msg)
+	}
+	return in, nil
+}
