@@ -20,7 +20,14 @@ import (
 )
 
 // asyncFlags shorten Lambda's minute-long retry delays and hour-long event ages.
-var asyncFlags = []string{"--async-retry-delay", "40ms", "--async-age-unit", "10ms"}
+var asyncFlags = []string{"--async-retry-delay", "40ms", "--async-age-unit", "10ms", hostFiles[0], hostFiles[1]}
+
+// hostFiles runs a server's functions in the process sandbox. The async tests
+// observe what ran through files their functions write on the host (the append and
+// failn modes); a container may write nowhere but its own /tmp, by design, so
+// these tests run where functions share the host's file system. Isolation has its
+// own tests (isolation_test.go).
+var hostFiles = []string{"--sandbox", "process"}
 
 // invokeAsync sends an Event invoke and returns the request id of its 202.
 func invokeAsync(t *testing.T, c *lambda.Client, name, payload string) string {
@@ -329,7 +336,7 @@ func itoa(n int) string { return jsonString(n) }
 func TestAsyncEventAgeExceeded(t *testing.T) {
 	// With an age unit of 10 ms, MaximumEventAgeInSeconds 60 lasts 600 ms, and the
 	// first retry (after 1 s) would come too late.
-	ts := startServer(t, "", "--async-retry-delay", "1s", "--async-age-unit", "10ms")
+	ts := startServer(t, "", "--async-retry-delay", "1s", "--async-age-unit", "10ms", hostFiles[0], hostFiles[1])
 	c := ts.lambdaClient()
 	createFn(t, c, "aging", "failn")
 	out := createDestination(t, c, "aged-out")
@@ -406,7 +413,7 @@ func TestAsyncThrottledEventsWait(t *testing.T) {
 }
 
 func TestAsyncDeletedFunctionDropsEvents(t *testing.T) {
-	ts := startServer(t, "", "--async-retry-delay", "200ms", "--async-age-unit", "10ms")
+	ts := startServer(t, "", "--async-retry-delay", "200ms", "--async-age-unit", "10ms", hostFiles[0], hostFiles[1])
 	c := ts.lambdaClient()
 	createFn(t, c, "doomed", "failn")
 	file := filepath.Join(t.TempDir(), "attempts")

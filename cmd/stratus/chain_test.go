@@ -146,7 +146,7 @@ func TestFunctionChain(t *testing.T) {
 func TestFunctionChainAsync(t *testing.T) {
 	skipWithoutPython(t)
 	skipWithoutBoto3(t)
-	ts := startServer(t, "")
+	ts := startServer(t, "", hostFiles...) // the chain records its hops in a host file
 	lc := ts.lambdaClient()
 	long := func(in *lambda.CreateFunctionInput) { in.Timeout = aws.Int32(30) }
 	createFn(t, lc, "achain-a", "chain", long)

@@ -110,7 +110,7 @@ func TestAsyncSurvivesKill(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	dataDir := t.TempDir()
-	flags := []string{"--async-ack-wait", "1s", "--async-retry-delay", "50ms"}
+	flags := []string{"--async-ack-wait", "1s", "--async-retry-delay", "50ms", hostFiles[0], hostFiles[1]}
 	sp := startServerProcess(t, bin, dataDir, flags...)
 	c := sp.client()
 	createFn(t, c, "crashy", "append")

@@ -479,7 +479,7 @@ func TestUpdatesReplaceEnvironments(t *testing.T) {
 
 	type markerOut struct {
 		Marker string `json:"marker"`
-		Pid    int    `json:"pid"`
+		Stream string `json:"stream"` // names the environment
 	}
 	call := func() markerOut {
 		var m markerOut
@@ -490,7 +490,7 @@ func TestUpdatesReplaceEnvironments(t *testing.T) {
 		return m
 	}
 	first := call()
-	if first.Marker != "v1" || call().Pid != first.Pid {
+	if first.Marker != "v1" || call().Stream != first.Stream {
 		t.Fatalf("v1 not warm-reused: %+v", first)
 	}
 	upd, err := c.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("upd"), ZipFile: v2})
@@ -501,7 +501,7 @@ func TestUpdatesReplaceEnvironments(t *testing.T) {
 		t.Errorf("update status %s", upd.LastUpdateStatus)
 	}
 	second := call()
-	if second.Marker != "v2" || second.Pid == first.Pid {
+	if second.Marker != "v2" || second.Stream == first.Stream {
 		t.Errorf("after UpdateFunctionCode: %+v (before %+v)", second, first)
 	}
 
@@ -561,8 +561,8 @@ func TestConcurrencyScalesAndThrottles(t *testing.T) {
 	// N parallel invocations run in N environments (distinct processes); then the
 	// same N run warm in those environments again.
 	const n = 6
-	round := func() map[int]bool {
-		pids := map[int]bool{}
+	round := func() map[string]bool {
+		pids := map[string]bool{} // by log stream, which names the environment
 		var mu sync.Mutex
 		var wg sync.WaitGroup
 		for i := 0; i < n; i++ {
@@ -570,12 +570,12 @@ func TestConcurrencyScalesAndThrottles(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				out := invokeFn(t, c, "par", `{"Ms":300}`)
-				var r struct{ Pid int }
+				var r struct{ Stream string }
 				if err := json.Unmarshal(out.Payload, &r); err != nil || out.FunctionError != nil {
 					t.Errorf("parallel invoke: %s", out.Payload)
 				}
 				mu.Lock()
-				pids[r.Pid] = true
+				pids[r.Stream] = true
 				mu.Unlock()
 			}()
 		}
@@ -589,7 +589,7 @@ func TestConcurrencyScalesAndThrottles(t *testing.T) {
 	second := round()
 	for pid := range second {
 		if !first[pid] {
-			t.Errorf("second round started a new environment (pid %d) instead of reusing a warm one", pid)
+			t.Errorf("second round started a new environment (%s) instead of reusing a warm one", pid)
 		}
 	}
 
@@ -706,31 +706,42 @@ func TestShutdownStopsEnvironments(t *testing.T) {
 	ts := startServer(t, "")
 	c := ts.lambdaClient()
 	createFn(t, c, "stopme", "pid")
-	var pids []int
+	var streams []string
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for i := 0; i < 3; i++ { // three concurrent invocations: three environments
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			createdPid := invokeFn(t, c, "stopme", `{}`)
-			var pid int
-			json.Unmarshal(createdPid.Payload, &pid) //nolint:errcheck
+			stream := envStream(t, invokeFn(t, c, "stopme", `{}`).Payload)
 			mu.Lock()
-			pids = append(pids, pid)
+			streams = append(streams, stream)
 			mu.Unlock()
 		}()
 	}
 	wg.Wait()
-	ts.Stop(t)
-	for _, pid := range pids {
-		if pid <= 0 {
-			t.Fatalf("bad pid %d", pid)
-		}
-		if processAlive(pid) {
-			t.Errorf("environment process %d still runs after shutdown", pid)
+	for _, s := range streams {
+		if len(envProcesses(s)) == 0 {
+			t.Fatalf("no process of environment %s found while it runs", s)
 		}
 	}
+	ts.Stop(t)
+	for _, s := range streams {
+		if pids := envProcesses(s); len(pids) > 0 {
+			t.Errorf("environment %s still has processes %v after shutdown", s, pids)
+		}
+	}
+}
+
+// envStream returns the log stream a testdata/fn pid invocation reports, which
+// names its environment.
+func envStream(t *testing.T, payload []byte) string {
+	t.Helper()
+	var r struct{ Stream string }
+	if err := json.Unmarshal(payload, &r); err != nil || r.Stream == "" {
+		t.Fatalf("no stream in %s", payload)
+	}
+	return r.Stream
 }
 
 // TestKeepAliveReapsIdleEnvironments: with --keep-alive 300ms an environment idle
@@ -739,24 +750,20 @@ func TestKeepAliveReapsIdleEnvironments(t *testing.T) {
 	ts := startServer(t, "", "--keep-alive", "300ms")
 	c := ts.lambdaClient()
 	createFn(t, c, "reaped", "pid")
-	pidOf := func() int {
-		var pid int
-		json.Unmarshal(invokeFn(t, c, "reaped", `{}`).Payload, &pid) //nolint:errcheck
-		return pid
-	}
-	first := pidOf()
-	if again := pidOf(); again != first {
-		t.Fatalf("warm invoke ran in a new process (%d, then %d)", first, again)
+	streamOf := func() string { return envStream(t, invokeFn(t, c, "reaped", `{}`).Payload) }
+	first := streamOf()
+	if again := streamOf(); again != first {
+		t.Fatalf("warm invoke ran in a new environment (%s, then %s)", first, again)
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for processAlive(first) {
+	for len(envProcesses(first)) > 0 {
 		if time.Now().After(deadline) {
-			t.Fatalf("idle environment %d not reaped", first)
+			t.Fatalf("idle environment %s not reaped", first)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if next := pidOf(); next == first {
-		t.Errorf("invoke after reaping reused pid %d", next)
+	if next := streamOf(); next == first {
+		t.Errorf("invoke after reaping reused environment %s", next)
 	}
 }
 

@@ -47,7 +47,7 @@ func main() {
 			var in struct{ Ms int }
 			json.Unmarshal(ev, &in) //nolint:errcheck
 			time.Sleep(time.Duration(in.Ms) * time.Millisecond)
-			return map[string]int{"slept": in.Ms, "pid": os.Getpid()}, nil
+			return map[string]any{"slept": in.Ms, "pid": os.Getpid(), "stream": os.Getenv("AWS_LAMBDA_LOG_STREAM_NAME")}, nil
 		case "big":
 			return strings.Repeat("x", 7<<20), nil
 		case "env":
@@ -100,14 +100,26 @@ func main() {
 				return nil, fmt.Errorf("attempt %d failed", n)
 			}
 			return map[string]any{"attempt": n}, nil
+		case "stat":
+			// Which of the event's paths exist, as the function sees its file system.
+			var in struct{ Paths []string }
+			json.Unmarshal(ev, &in) //nolint:errcheck
+			found := map[string]bool{}
+			for _, p := range in.Paths {
+				_, err := os.Stat(p)
+				found[p] = err == nil
+			}
+			return found, nil
 		case "pid":
-			return os.Getpid(), nil
+			// The log stream names the environment in any sandbox; a pid is 1
+			// in a container's pid namespace.
+			return map[string]any{"pid": os.Getpid(), "stream": os.Getenv("AWS_LAMBDA_LOG_STREAM_NAME")}, nil
 		case "chain":
 			return chain(ctx, ev)
 		case "marker":
 			// Reads a file shipped in the code package, to tell code versions apart.
 			b, err := os.ReadFile(os.Getenv("LAMBDA_TASK_ROOT") + "/marker")
-			return map[string]any{"marker": string(b), "pid": os.Getpid()}, err
+			return map[string]any{"marker": string(b), "pid": os.Getpid(), "stream": os.Getenv("AWS_LAMBDA_LOG_STREAM_NAME")}, err
 		}
 		return nil, fmt.Errorf("unknown mode %q", mode)
 	})
