@@ -71,10 +71,15 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *handler) next(w http.ResponseWriter, r *http.Request) {
 	inv, err := h.env.Next(r.Context())
 	if err != nil {
-		if errors.Is(err, ErrEnvGone) {
+		switch {
+		case errors.Is(err, ErrEnvGone):
 			writeError(w, http.StatusGone, "EnvironmentGone", "The execution environment is shutting down")
+		case errors.Is(err, ErrInvalidState):
+			// A second /next while an invocation is out: no other event is handed
+			// over until this one is answered.
+			writeError(w, http.StatusForbidden, "InvalidStateTransition", "State transition from Running to Ready failed")
 		}
-		return // the runtime went away; nobody to answer
+		return // otherwise the runtime went away; nobody to answer
 	}
 	hd := w.Header()
 	hd["Content-Type"] = []string{"application/json"}

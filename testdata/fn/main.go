@@ -121,6 +121,9 @@ func main() {
 			b, err := os.ReadFile(os.Getenv("LAMBDA_TASK_ROOT") + "/marker")
 			return map[string]any{"marker": string(b), "pid": os.Getpid(), "stream": os.Getenv("AWS_LAMBDA_LOG_STREAM_NAME")}, err
 		}
+		if out, err, ok := hostile(ctx, mode, ev); ok {
+			return out, err
+		}
 		return nil, fmt.Errorf("unknown mode %q", mode)
 	})
 }

@@ -2,6 +2,7 @@ package oci
 
 import (
 	"strconv"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -54,8 +55,8 @@ func (s *Sandbox) config(spec sandbox.Spec, ns *netns, cgroup string) *specs.Spe
 	if spec.OptDir != "" {
 		mounts = append(mounts, bind(spec.OptDir, "/opt"))
 	}
-	for _, d := range s.Shared {
-		mounts = append(mounts, bind(d, d))
+	for i, d := range s.Shared {
+		mounts = append(mounts, bind(d, sharedAt(i)))
 	}
 	namespaces := []specs.LinuxNamespace{
 		{Type: specs.PIDNamespace}, {Type: specs.MountNamespace}, {Type: specs.IPCNamespace},
@@ -71,7 +72,7 @@ func (s *Sandbox) config(spec sandbox.Spec, ns *netns, cgroup string) *specs.Spe
 		Root:     &specs.Root{Path: s.rootfs, Readonly: true},
 		Process: &specs.Process{
 			User: specs.User{UID: uid, GID: gid},
-			Args: spec.Command,
+			Args: s.insidePaths(spec.Command),
 			Env:  spec.Env,
 			Cwd:  "/var/task",
 			Capabilities: &specs.LinuxCapabilities{
@@ -104,4 +105,25 @@ func (s *Sandbox) config(spec sandbox.Spec, ns *netns, cgroup string) *specs.Spe
 // bind mounts a host path read-only.
 func bind(src, dst string) specs.Mount {
 	return specs.Mount{Destination: dst, Type: "bind", Source: src, Options: []string{"rbind", "ro", "nosuid", "nodev"}}
+}
+
+// sharedAt is where the i-th shared directory appears inside: under Lambda's own
+// /var/runtime, so that no host path (the data directory's) shows.
+func sharedAt(i int) string { return "/var/runtime/stratus/" + strconv.Itoa(i) }
+
+// insidePaths rewrites the shared directories' host paths in args (a runtime's
+// command names its client under the data directory) to where they are mounted.
+func (s *Sandbox) insidePaths(args []string) []string {
+	out := make([]string, len(args))
+	for j, a := range args {
+		for i, d := range s.Shared {
+			if a == d {
+				a = sharedAt(i)
+			} else {
+				a = strings.ReplaceAll(a, d+"/", sharedAt(i)+"/")
+			}
+		}
+		out[j] = a
+	}
+	return out
 }

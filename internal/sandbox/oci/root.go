@@ -33,6 +33,11 @@ func (s *Sandbox) makeRoot() error {
 			return fmt.Errorf("oci: %w", err)
 		}
 	}
+	for i := range s.Shared {
+		if err := os.MkdirAll(filepath.Join(s.rootfs, sharedAt(i)), 0o755); err != nil {
+			return fmt.Errorf("oci: %w", err)
+		}
+	}
 	s.hostMounts = nil
 	for _, d := range hostDirs {
 		st, err := os.Lstat(d)
