@@ -30,8 +30,11 @@ var (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if rig != nil {
-		if err := rig.Close(context.Background()); err != nil {
+	for _, r := range []*Rig{rig, procRig, ociRig} {
+		if r == nil {
+			continue
+		}
+		if err := r.Close(context.Background()); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			code = max(code, 1)
 		}

@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,7 +48,8 @@ type Options struct {
 	Root string
 	// Stratus is a prebuilt stratus binary; empty means `go build ./cmd/stratus`.
 	Stratus string
-	// StratusFlags are added to `stratus server --listen 127.0.0.1:0 --data-dir ...`.
+	// StratusFlags are added to `stratus server --listen 127.0.0.1:0 --data-dir ...`;
+	// without a --sandbox among them, the server runs --sandbox process.
 	StratusFlags []string
 	// PayloadBytes is the size of every request body (default 100, at least 12).
 	PayloadBytes int
@@ -113,7 +115,13 @@ func Open(ctx context.Context, o Options) (_ *Rig, err error) {
 	if r.Bootstrap, r.Zip, err = testfn.BuildFunction(o.Root, dir); err != nil {
 		return nil, err
 	}
-	argv := append([]string{stratus, "server", "--listen", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "data")}, o.StratusFlags...)
+	flags := o.StratusFlags
+	if !slices.Contains(flags, "--sandbox") {
+		// The benchmarks' baselines and RESULTS.md are the process sandbox's; the
+		// sandboxes are compared by sandbox_test.go, which says which it runs.
+		flags = append([]string{"--sandbox", "process"}, flags...)
+	}
+	argv := append([]string{stratus, "server", "--listen", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "data")}, flags...)
 	if r.Stratus, err = StartProcess(ctx, time.Minute, argv...); err != nil {
 		return nil, err
 	}

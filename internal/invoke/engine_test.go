@@ -62,9 +62,10 @@ type goInstance struct {
 	err    error
 }
 
-func (in *goInstance) Wait() error   { <-in.done; return in.err }
-func (in *goInstance) Pause() error  { return nil }
-func (in *goInstance) Resume() error { return nil }
+func (in *goInstance) Wait() error     { <-in.done; return in.err }
+func (in *goInstance) Pause() error    { return nil }
+func (in *goInstance) InitDone() error { return nil }
+func (in *goInstance) Resume() error   { return nil }
 func (in *goInstance) Stop(ctx context.Context) error {
 	in.cancel()
 	select {

@@ -263,6 +263,9 @@ func (ev *env) Next(ctx context.Context) (*runtimeapi.Invocation, error) {
 				if ev.initTimer != nil {
 					ev.initTimer.Stop()
 				}
+				if ev.inst != nil {
+					ev.inst.InitDone() //nolint:errcheck // the runtime then keeps its init's CPU
+				}
 			}
 			ev.queued = nil
 			ev.cur = c

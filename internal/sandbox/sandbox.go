@@ -89,6 +89,10 @@ type Instance interface {
 	Stop(ctx context.Context) error
 	// Stats reports the environment's resource use so far.
 	Stats() (Stats, error)
+	// InitDone tells the sandbox that the runtime finished its init (its first
+	// /next). Lambda runs init with a CPU burst and invocations with the CPU share
+	// the memory size buys; a sandbox that limits CPU applies the share here.
+	InitDone() error
 	// Pause freezes every process of the environment, as Lambda does between
 	// invocations; Resume thaws them. Sandboxes that cannot freeze do nothing.
 	Pause() error

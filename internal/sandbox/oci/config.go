@@ -40,7 +40,7 @@ func (s *Sandbox) config(spec sandbox.Spec, ns *netns, cgroup string) *specs.Spe
 	if tmpMB <= 0 {
 		tmpMB = defaultTmpMB
 	}
-	quota, period := cpuQuota(spec.MemoryMB), uint64(cpuPeriod)
+	period := uint64(cpuPeriod)
 	shares := uint64(max(spec.MemoryMB*1024/mbPerVCPU, 2))
 	pids := int64(maxPids)
 	noCaps := []string{}
@@ -86,8 +86,10 @@ func (s *Sandbox) config(spec sandbox.Spec, ns *netns, cgroup string) *specs.Spe
 			CgroupsPath: cgroup,
 			Namespaces:  namespaces,
 			Resources: &specs.LinuxResources{
-				Memory:  mem,
-				CPU:     &specs.LinuxCPU{Quota: &quota, Period: &period, Shares: &shares},
+				Memory: mem,
+				// No quota yet: init runs with a burst, as Lambda's; InitDone
+				// sets the quota (cpuQuota) once the runtime asks for its first event.
+				CPU:     &specs.LinuxCPU{Period: &period, Shares: &shares},
 				Pids:    &specs.LinuxPids{Limit: &pids},
 				Devices: []specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}},
 			},

@@ -30,6 +30,7 @@ type instance struct {
 	stopOnce sync.Once
 
 	mu      sync.Mutex
+	memMB   int
 	usage   *os.File // memory.max_usage_in_bytes, open while the container lives
 	freezer *os.File // freezer.state
 	buf     [64]byte
@@ -129,6 +130,15 @@ func (in *instance) Stop(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// InitDone sets the CPU quota the memory size buys (cpuQuota).
+func (in *instance) InitDone() error {
+	q := strconv.FormatInt(cpuQuota(in.memMB), 10)
+	if err := os.WriteFile(in.cgroupFile("cpu", "cpu.cfs_quota_us"), []byte(q), 0); err != nil {
+		return fmt.Errorf("oci: cpu quota: %w", err)
+	}
+	return nil
 }
 
 // Pause freezes the container (cgroup v1 freezer). The write starts the freeze;

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -75,7 +76,7 @@ func (s *Sandbox) Open() error {
 	}
 	var b [4]byte
 	rand.Read(b[:]) //nolint:errcheck
-	s.prefix = "stratus-" + hex.EncodeToString(b[:]) + "-"
+	s.prefix = "stratus-" + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(b[:]) + "-"
 	if err := os.MkdirAll(filepath.Join(s.StateDir, "bundles"), 0o700); err != nil {
 		return fmt.Errorf("oci: %w", err)
 	}
@@ -95,7 +96,12 @@ func (s *Sandbox) Open() error {
 	if s.launch, err = startLauncher(s.StateDir); err != nil {
 		return err
 	}
-	return s.probe()
+	if err := s.probe(); err != nil {
+		return err
+	}
+	// Containers a killed server left behind, frozen or not, go in the background.
+	go s.removeStale()
+	return nil
 }
 
 // Close releases the launcher's thread. Every environment must be stopped first.
@@ -187,7 +193,7 @@ func (s *Sandbox) Start(ctx context.Context, spec sandbox.Spec) (sandbox.Instanc
 	// exits at once can be reaped by crun itself, taking its exit status along.
 	cmd := exec.Command(s.Runtime, "--log", logFile, "create", "--bundle", bundle, "--pid-file", pidFile, id)
 	cmd.Stdout, cmd.Stderr = spec.Output, spec.Output
-	in := &instance{s: s, id: id, bundle: bundle, cgroup: cgroup, done: make(chan struct{})}
+	in := &instance{s: s, id: id, bundle: bundle, cgroup: cgroup, memMB: spec.MemoryMB, done: make(chan struct{})}
 	if err := s.launch.start(cmd); err != nil {
 		os.RemoveAll(bundle)
 		return nil, fmt.Errorf("oci: %w", err)
@@ -211,10 +217,58 @@ func (s *Sandbox) Start(ctx context.Context, spec sandbox.Spec) (sandbox.Instanc
 		in.remove()
 		return nil, err
 	}
-	if out, err := s.launch.run(exec.Command(s.Runtime, "--log", logFile, "start", id)); err != nil {
-		msg, _ := os.ReadFile(logFile)
+	if err := s.start(id, logFile); err != nil {
 		in.Stop(ctx) //nolint:errcheck
-		return nil, fmt.Errorf("oci: %s start: %v: %s%s", filepath.Base(s.Runtime), err, out, msg)
+		return nil, err
 	}
 	return in, nil
+}
+
+// start lets the created container's init exec the runtime. crun's init waits
+// for a byte on the exec FIFO in the container's state directory, which is all
+// `crun start` writes; writing it here saves an exec of crun on every cold start.
+// Other runtimes (runc reads the FIFO the other way round) are asked to start.
+func (s *Sandbox) start(id, logFile string) error {
+	if filepath.Base(s.Runtime) == "crun" {
+		fifo := filepath.Join(s.stateRoot(), id, "exec.fifo")
+		f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+		if err == nil {
+			_, err = f.Write([]byte{0})
+			f.Close()
+			os.Remove(fifo) // as crun start does: the container counts as running
+			if err == nil {
+				return nil
+			}
+		}
+		// Fall through: let crun say what is wrong.
+	}
+	if out, err := s.launch.run(exec.Command(s.Runtime, "--log", logFile, "start", id)); err != nil {
+		msg, _ := os.ReadFile(logFile)
+		return fmt.Errorf("oci: %s start: %v: %s%s", filepath.Base(s.Runtime), err, out, msg)
+	}
+	return nil
+}
+
+// stateRoot is where the runtime keeps its containers' state (its --root default).
+func (s *Sandbox) stateRoot() string { return "/run/" + filepath.Base(s.Runtime) }
+
+// removeStale deletes the containers of Stratus servers that died without
+// stopping them (killed): their ids carry the server's pid.
+func (s *Sandbox) removeStale() {
+	ents, err := os.ReadDir(s.stateRoot())
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		rest, ok := strings.CutPrefix(e.Name(), "stratus-")
+		if !ok {
+			continue
+		}
+		pidStr, _, _ := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidStr)
+		if err != nil || pid == os.Getpid() || unix.Kill(pid, 0) == nil {
+			continue
+		}
+		s.launch.run(exec.Command(s.Runtime, "delete", "--force", e.Name())) //nolint:errcheck
+	}
 }

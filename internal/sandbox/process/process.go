@@ -86,6 +86,9 @@ type instance struct {
 // above the known peak triggers one at once.
 const hwmEvery = 250 * time.Millisecond
 
+// InitDone does nothing: the process sandbox limits no CPU.
+func (in *instance) InitDone() error { return nil }
+
 // Pause does nothing: a process group could be stopped with SIGSTOP, but a runtime
 // that the process sandbox shares the host with may handle or observe it.
 func (in *instance) Pause() error { return nil }

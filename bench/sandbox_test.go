@@ -1,0 +1,232 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stratus-run/stratus/internal/testfn"
+)
+
+// The sandbox benchmarks compare --sandbox oci with --sandbox process: two Stratus
+// servers from one build, measured alternately in the same run, so that other work
+// on the machine falls on both alike.
+
+var (
+	sandboxRigsOnce sync.Once
+	procRig, ociRig *Rig
+	sandboxRigsErr  error
+)
+
+func openSandboxRigs(b *testing.B) (proc, oci *Rig) {
+	b.Helper()
+	if _, err := exec.LookPath("crun"); err != nil {
+		if _, err := exec.LookPath("runc"); err != nil {
+			b.Skip("no OCI runtime installed")
+		}
+	}
+	sandboxRigsOnce.Do(func() {
+		root, err := testfn.ModuleRoot()
+		if err != nil {
+			sandboxRigsErr = err
+			return
+		}
+		dir, err := os.MkdirTemp("", "stratus-sbbench")
+		if err != nil {
+			sandboxRigsErr = err
+			return
+		}
+		bin := filepath.Join(dir, "stratus")
+		if sandboxRigsErr = testfn.GoBuild(root, "./cmd/stratus", bin); sandboxRigsErr != nil {
+			return
+		}
+		ctx := context.Background()
+		if procRig, sandboxRigsErr = Open(ctx, Options{Stratus: bin, StratusFlags: []string{"--sandbox", "process"}}); sandboxRigsErr != nil {
+			return
+		}
+		ociRig, sandboxRigsErr = Open(ctx, Options{Stratus: bin, StratusFlags: []string{"--sandbox", "oci"}})
+	})
+	if sandboxRigsErr != nil {
+		b.Fatal(sandboxRigsErr)
+	}
+	return procRig, ociRig
+}
+
+// BenchmarkSandboxColdStart times b.N cold starts (first Invoke of a fresh echo
+// function, as BenchmarkColdStart) in each sandbox, alternating. Reported: p50 and
+// p99 of each, oci's Init Duration, and x-process-p50, oci's p50 over process's.
+// Target: oci p50 under 25 ms.
+func BenchmarkSandboxColdStart(b *testing.B) {
+	proc, oci := openSandboxRigs(b)
+	ctx := context.Background()
+	var lat [2][]time.Duration
+	var inits []time.Duration
+	deadline := time.Now().Add(maxBenchTime)
+	b.ResetTimer()
+	b.StopTimer()
+	for i := range b.N {
+		if time.Now().After(deadline) {
+			b.Fatalf("stopped by the %v bound after %d of %d cold starts", maxBenchTime, i, b.N)
+		}
+		for k, r := range []*Rig{proc, oci} {
+			name := fmt.Sprintf("sb-cold-%d", coldSeq.Add(1))
+			if err := r.CreateEcho(ctx, name); err != nil {
+				b.Fatal(err)
+			}
+			t0 := time.Now()
+			initDur, err := r.InvokeCold(ctx, r.Admin, name)
+			d := time.Since(t0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			lat[k] = append(lat[k], d)
+			if k == 1 {
+				inits = append(inits, initDur)
+			}
+			if err := r.DeleteFunction(ctx, name); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	p, o, in := Summarise(lat[0], 0), Summarise(lat[1], 0), Summarise(inits, 0)
+	b.ReportMetric(ms(p.P50), "process-p50-ms")
+	b.ReportMetric(ms(p.P99), "process-p99-ms")
+	b.ReportMetric(ms(o.P50), "oci-p50-ms")
+	b.ReportMetric(ms(o.P99), "oci-p99-ms")
+	b.ReportMetric(ms(in.P50), "oci-init-p50-ms")
+	b.ReportMetric(float64(o.P50)/float64(p.P50), "x-process-p50")
+}
+
+// BenchmarkSandboxWarm times warm invokes of the echo function in each sandbox,
+// alternating in rounds. In oci the environment is frozen between invocations and
+// thawed for each, as Lambda's; x-process-p50 is what that and the container cost.
+func BenchmarkSandboxWarm(b *testing.B) {
+	proc, oci := openSandboxRigs(b)
+	ctx := context.Background()
+	calls := []Caller{proc.InvokeCaller(proc.Admin, EchoFunction), oci.InvokeCaller(oci.Admin, EchoFunction)}
+	var lat [2][]time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		k := i % 2
+		t0 := time.Now()
+		if err := calls[k](ctx); err != nil {
+			b.Fatal(err)
+		}
+		lat[k] = append(lat[k], time.Since(t0))
+	}
+	b.StopTimer()
+	p, o := Summarise(lat[0], 0), Summarise(lat[1], 0)
+	b.ReportMetric(us(p.P50), "process-p50-us")
+	b.ReportMetric(us(o.P50), "oci-p50-us")
+	b.ReportMetric(us(o.P99), "oci-p99-us")
+	b.ReportMetric(float64(o.P50)/float64(p.P50), "x-process-p50")
+}
+
+// BenchmarkSandboxIdleDensity starts b.N idle (frozen) environments of a 128 MB Go
+// function in the oci sandbox, one per function, and the same number in the
+// process sandbox, and reports the memory they hold: the containers' memory
+// cgroups (which count page cache and kernel memory too) and the processes'
+// resident sets, as environments per GB.
+func BenchmarkSandboxIdleDensity(b *testing.B) {
+	proc, oci := openSandboxRigs(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	b.StopTimer()
+	start := time.Now()
+	for k, r := range []*Rig{proc, oci} {
+		for i := range b.N {
+			name := fmt.Sprintf("sb-idle-%d-%d", k, i)
+			if err := r.CreateEcho(ctx, name); err != nil {
+				b.Fatal(err)
+			}
+			if err := r.InvokeCaller(r.Admin, name)(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	elapsed := time.Since(start)
+	cg, n, err := cgroupMemory("stratus")
+	if err != nil {
+		b.Fatal(err)
+	}
+	rss, np, err := childrenRSS(proc.Stratus.Pid())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(n), "oci-envs")
+	b.ReportMetric(float64(cg)/float64(n)/(1<<20), "oci-MB-per-env")
+	b.ReportMetric(float64(n)/(float64(cg)/(1<<30)), "oci-envs-per-GB")
+	b.ReportMetric(float64(rss)/float64(np)/(1<<20), "process-MB-per-env")
+	b.ReportMetric(float64(np)/(float64(rss)/(1<<30)), "process-envs-per-GB")
+	b.ReportMetric(elapsed.Seconds(), "setup-s")
+	for k, r := range []*Rig{proc, oci} {
+		for i := range b.N {
+			r.DeleteFunction(ctx, fmt.Sprintf("sb-idle-%d-%d", k, i)) //nolint:errcheck
+		}
+	}
+}
+
+// cgroupMemory sums memory.usage_in_bytes over the containers' memory cgroups
+// under parent.
+func cgroupMemory(parent string) (total int64, n int, err error) {
+	dirs, err := filepath.Glob(filepath.Join("/sys/fs/cgroup/memory", parent, "*", "memory.usage_in_bytes"))
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, f := range dirs {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		v, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+		if err == nil {
+			total += v
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, 0, fmt.Errorf("bench: no container memory cgroups under %s", parent)
+	}
+	return total, n, nil
+}
+
+// childrenRSS sums the resident sets of pid's direct children (the process
+// sandbox's runtimes).
+func childrenRSS(pid int) (total int64, n int, err error) {
+	// Each thread lists the children it forked.
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	var kids [][]byte
+	for _, t := range tasks {
+		if b, err := os.ReadFile(t); err == nil {
+			kids = append(kids, bytes.Fields(b)...)
+		}
+	}
+	for _, f := range kids {
+		st, err := os.ReadFile("/proc/" + string(f) + "/statm")
+		if err != nil {
+			continue
+		}
+		fs := bytes.Fields(st)
+		if len(fs) < 2 {
+			continue
+		}
+		pages, _ := strconv.ParseInt(string(fs[1]), 10, 64)
+		total += pages * int64(os.Getpagesize())
+		n++
+	}
+	if n == 0 {
+		return 0, 0, fmt.Errorf("bench: stratus %d has no children", pid)
+	}
+	return total, n, nil
+}
