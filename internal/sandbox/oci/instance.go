@@ -82,19 +82,22 @@ func (in *instance) attach(pid int) error {
 // memory cgroup; read after the runtime exits, before the cgroup is removed.
 func (in *instance) oomKilled() bool {
 	b, err := os.ReadFile(in.cgroupFile("memory", "memory.oom_control"))
-	if err != nil {
-		return false
+	return err == nil && oomKills(b) > 0
+}
+
+// oomKills reads the oom_kill count from a v1 memory.oom_control file; 0 when it
+// has none (kernels before 4.13 do not count).
+func oomKills(b []byte) int {
+	for _, line := range bytes.Split(b, []byte{'\n'}) {
+		if v, ok := bytes.CutPrefix(line, []byte("oom_kill ")); ok {
+			n, err := strconv.Atoi(string(bytes.TrimSpace(v)))
+			if err == nil && n > 0 {
+				return n
+			}
+			return 0
+		}
 	}
-	i := bytes.Index(b, []byte("oom_kill "))
-	if i < 0 {
-		return false
-	}
-	line := b[i+len("oom_kill "):]
-	if j := bytes.IndexByte(line, '\n'); j >= 0 {
-		line = line[:j]
-	}
-	n, _ := strconv.Atoi(string(line))
-	return n > 0
+	return 0
 }
 
 // remove deletes the container's state, cgroups and bundle.

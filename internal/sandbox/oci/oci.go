@@ -90,6 +90,7 @@ func (s *Sandbox) Open() error {
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return fmt.Errorf("oci: subreaper: %w", err)
 	}
+	keepFreezerActive()
 	if s.hostNS, err = os.Open("/proc/self/ns/net"); err != nil {
 		return fmt.Errorf("oci: %w", err)
 	}
@@ -114,6 +115,20 @@ func (s *Sandbox) Close() error {
 		s.hostNS = nil
 	}
 	return nil
+}
+
+// keepFreezerActive keeps one empty freezer cgroup frozen for good. The v1
+// freezer turns a kernel static key on when the first cgroup freezes and off when
+// the last thaws, and patching the kernel's code for it costs about 250 µs per
+// transition; with the key held on, a pause or resume costs a few µs (measured by
+// BenchmarkPauseResume: 331 µs for both without, 9 µs with). Best effort: without
+// it freezing still works, slower.
+func keepFreezerActive() {
+	dir := filepath.Join(cgroupRoot, "freezer", "stratus", "anchor")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return
+	}
+	os.WriteFile(filepath.Join(dir, "freezer.state"), []byte("FROZEN"), 0) //nolint:errcheck
 }
 
 // probe runs /bin/true in a container, so a runtime that cannot work here
