@@ -49,9 +49,9 @@ type Function struct {
 	Reserved int
 	// OptDir is the function's layers on the host, extracted in order into one
 	// directory (later layers overwrite earlier ones), or "" without layers. In
-	// Lambda this is /opt; the process sandbox cannot mount it there, so the
-	// runtime finds it through PATH, LD_LIBRARY_PATH, PYTHONPATH, NODE_PATH and
-	// the provided.* bootstrap lookup. A container sandbox is to mount it at /opt.
+	// Lambda this is /opt, where the oci sandbox mounts it; the process sandbox
+	// cannot, so there the runtime finds it through PATH, LD_LIBRARY_PATH,
+	// PYTHONPATH, NODE_PATH and the provided.* bootstrap lookup (sandbox.Paths).
 	OptDir string
 	// LogFormat is LoggingConfig.LogFormat (LogFormatText or LogFormatJSON); with
 	// JSON, ApplicationLogLevel and SystemLogLevel filter the logs.

@@ -1,5 +1,5 @@
 // Package sandboxtest is the conformance suite every sandbox.Sandbox implementation
-// runs (process now, oci later), so they all keep the same contract.
+// runs (process and oci), so they all keep the same contract.
 package sandboxtest
 
 import (
