@@ -194,7 +194,9 @@ const apiHost = apiAddr.slice(0, apiAddr.lastIndexOf(':')).replace(/^\[(.*)\]$/,
 const apiPort = Number(apiAddr.slice(apiAddr.lastIndexOf(':') + 1));
 const base = '/2018-06-01/runtime';
 
-let sock = null; // the connection, once made
+let sock = null; // the connection, once dialled
+let sockReady = false; // connected
+let connecting = null; // a request waiting for the connection: { go, reject }
 let waiting = null; // the request in flight: { resolve, reject }
 let rx = Buffer.alloc(0); // bytes received and not yet parsed
 let queue = Promise.resolve(); // calls go one at a time, in order
@@ -212,7 +214,13 @@ function onData(chunk) {
 
 function onGone(err) {
   sock = null;
+  sockReady = false;
   rx = Buffer.alloc(0);
+  if (connecting) {
+    const c = connecting;
+    connecting = null;
+    c.reject(err || new Error('connection closed'));
+  }
   if (waiting) {
     const w = waiting;
     waiting = null;
@@ -275,13 +283,29 @@ function send(method, urlPath, body, headers) {
         sock.write(head + '\r\n');
       }
     };
-    if (sock) return go();
-    sock = net.connect(apiPort, apiHost, go);
-    sock.setNoDelay(true);
-    sock.on('data', onData);
-    sock.on('error', onGone);
-    sock.on('close', () => onGone());
+    if (!sock) dial();
+    if (sockReady) return go();
+    connecting = { go, reject };
+    sock.ref();
   });
+}
+
+// dial connects to the Runtime API. The client dials as it starts, before it
+// loads the handler: the connection is then ready for the first /next, and the
+// cost of Node's first connect falls while there is nothing else to do.
+function dial() {
+  sockReady = false;
+  sock = net.connect(apiPort, apiHost, () => {
+    sockReady = true;
+    const c = connecting;
+    connecting = null;
+    if (c) c.go();
+  });
+  sock.setNoDelay(true);
+  sock.on('data', onData);
+  sock.on('error', onGone);
+  sock.on('close', () => onGone());
+  sock.unref();
 }
 
 function call(method, urlPath, body, headers) {
@@ -649,6 +673,7 @@ process.on('unhandledRejection', (reason, promise) => {
 });
 process.on('beforeExit', () => beforeExit());
 
+dial();
 (async () => {
   try {
     runtime.handler = await loadHandler(process.env._HANDLER || '');
