@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/stratus-run/stratus/internal/runtimeapi"
@@ -88,7 +89,15 @@ func (e *Engine) startEnv(p *pool, c *call) {
 		ev.failStart(c, "Runtime.Unknown", fmt.Sprintf("RequestId: %s Error: %v", c.id, err))
 		return
 	}
-	ev.rapi = runtimeapi.Serve(ln, ev)
+	var extra []*os.File
+	var ready []net.Conn
+	if fn.RuntimeAPISocket {
+		if child, conn, err := socketPair(); err == nil {
+			extra, ready = []*os.File{child}, []net.Conn{conn}
+			defer child.Close() // the runtime has its own copy once started
+		}
+	}
+	ev.rapi = runtimeapi.Serve(ln, ev, ready...)
 
 	command := fn.Command
 	if len(command) == 0 {
@@ -117,13 +126,17 @@ func (e *Engine) startEnv(p *pool, c *call) {
 		"AWS_LAMBDA_RUNTIME_API="+ev.rapi.Addr(),
 		"AWS_LAMBDA_LOG_STREAM_NAME="+ev.stream,
 	)
+	if extra != nil {
+		envv = append(envv, "_STRATUS_RUNTIME_API_FD=3")
+	}
 	inst, err := e.Sandbox.Start(context.Background(), sandbox.Spec{
-		ID:       ev.id,
-		Command:  command,
-		Env:      envv,
-		CodeDir:  fn.CodeDir,
-		MemoryMB: fn.MemoryMB,
-		Output:   w,
+		ID:         ev.id,
+		Command:    command,
+		Env:        envv,
+		CodeDir:    fn.CodeDir,
+		MemoryMB:   fn.MemoryMB,
+		Output:     w,
+		ExtraFiles: extra,
 	})
 	w.Close()
 	if err != nil {
@@ -143,6 +156,24 @@ func (e *Engine) startEnv(p *pool, c *call) {
 		inst.Stop(context.Background()) //nolint:errcheck
 	}
 	go ev.watch()
+}
+
+// socketPair returns the two ends of a new connection: one for a runtime to
+// inherit, one for the Runtime API server.
+func socketPair() (*os.File, net.Conn, error) {
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	child := os.NewFile(uintptr(fds[0]), "runtime-api")
+	mine := os.NewFile(uintptr(fds[1]), "runtime-api")
+	conn, err := net.FileConn(mine)
+	mine.Close()
+	if err != nil {
+		child.Close()
+		return nil, nil, err
+	}
+	return child, conn, nil
 }
 
 // findBootstrap locates the runtime's entry point as Lambda does for provided.*

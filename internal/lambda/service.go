@@ -266,6 +266,9 @@ func (s *Service) snapshot(rec *record) *invoke.Function {
 		Env:          env,
 		Reserved:     reserved,
 		Command:      command,
+		// Stratus's Node.js client speaks the Runtime API over a socket handed to
+		// it, sparing its cold start node:net.
+		RuntimeAPISocket: runtimes.Family(rec.Runtime) == runtimes.NodeJS,
 
 		LogFormat:           rec.loggingConfig().LogFormat,
 		ApplicationLogLevel: rec.ApplicationLogLevel,
