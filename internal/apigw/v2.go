@@ -31,6 +31,7 @@ type v2Handler func(w http.ResponseWriter, r *http.Request, args []string) error
 //	POST   /v2/apis/{id}/integrations          CreateIntegration
 //	GET    /v2/apis/{id}/integrations          GetIntegrations
 //	GET    /v2/apis/{id}/integrations/{iid}    GetIntegration
+//	PATCH  /v2/apis/{id}/integrations/{iid}    UpdateIntegration
 //	DELETE /v2/apis/{id}/integrations/{iid}    DeleteIntegration
 //	POST   /v2/apis/{id}/stages                CreateStage
 //	GET    /v2/apis/{id}/stages                GetStages
@@ -56,7 +57,7 @@ func (s *Service) serveV2(w http.ResponseWriter, r *http.Request) error {
 	case len(args) == 2 && args[1] == "integrations":
 		table = map[string]v2Handler{"POST": s.createIntegration, "GET": s.getIntegrations}
 	case len(args) == 3 && args[1] == "integrations":
-		table = map[string]v2Handler{"GET": s.getIntegration, "DELETE": s.deleteIntegration}
+		table = map[string]v2Handler{"GET": s.getIntegration, "PATCH": s.updateIntegration, "DELETE": s.deleteIntegration}
 	case len(args) == 2 && args[1] == "stages":
 		table = map[string]v2Handler{"POST": s.createStage, "GET": s.getStages}
 	case len(args) == 3 && args[1] == "stages":

@@ -167,37 +167,36 @@ type integrationInput struct {
 	Description          *string `json:"description"`
 }
 
-func (s *Service) createIntegration(w http.ResponseWriter, r *http.Request, args []string) error {
-	var in integrationInput
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	if in.IntegrationType == nil {
+// applyIntegration checks in and applies it to integ (a new one when create).
+func applyIntegration(integ *integration, in *integrationInput, create bool) error {
+	if in.IntegrationType != nil {
+		switch *in.IntegrationType {
+		case "AWS_PROXY":
+			integ.Type = "AWS_PROXY"
+		case "HTTP_PROXY", "AWS", "HTTP", "MOCK":
+			return badRequest("Integration type %s is not supported by Stratus; use AWS_PROXY", *in.IntegrationType)
+		default:
+			return badRequest("Invalid integration type specified: %s", *in.IntegrationType)
+		}
+	} else if create {
 		return badRequest("Invalid integration type specified")
 	}
-	switch *in.IntegrationType {
-	case "AWS_PROXY":
-	case "HTTP_PROXY", "AWS", "HTTP", "MOCK":
-		return badRequest("Integration type %s is not supported by Stratus; use AWS_PROXY", *in.IntegrationType)
-	default:
-		return badRequest("Invalid integration type specified: %s", *in.IntegrationType)
-	}
-	if in.IntegrationURI == nil {
+	if in.IntegrationURI != nil {
+		if _, _, ok := functionOf(substitute(*in.IntegrationURI, nil)); !ok && !containsStageVar(*in.IntegrationURI) {
+			return badRequest("Invalid integration URI specified: %s", *in.IntegrationURI)
+		}
+		integ.URI = *in.IntegrationURI
+	} else if create {
 		return badRequest("Integration URI is required for AWS_PROXY integrations")
 	}
-	if _, _, ok := functionOf(*in.IntegrationURI); !ok {
-		return badRequest("Invalid integration URI specified: %s", *in.IntegrationURI)
-	}
-	if in.PayloadFormatVersion == nil {
+	if in.PayloadFormatVersion != nil {
+		if v := *in.PayloadFormatVersion; v != "1.0" && v != "2.0" {
+			return badRequest("Invalid payload format version specified: %s", v)
+		}
+		integ.PayloadFormatVersion = *in.PayloadFormatVersion
+	} else if create {
 		return badRequest("PayloadFormatVersion is required for AWS_PROXY integrations of HTTP APIs")
 	}
-	if v := *in.PayloadFormatVersion; v != "1.0" && v != "2.0" {
-		return badRequest("Invalid payload format version specified: %s", v)
-	}
-	integ := &integration{ID: newID(7), Type: "AWS_PROXY", URI: *in.IntegrationURI, Method: "POST",
-		PayloadFormatVersion: *in.PayloadFormatVersion, TimeoutInMillis: 30000, ConnectionType: "INTERNET"}
-	setStr(&integ.Method, in.IntegrationMethod)
-	setStr(&integ.Description, in.Description)
 	if in.ConnectionType != nil && *in.ConnectionType != "INTERNET" {
 		return badRequest("Invalid connection type specified: %s", *in.ConnectionType)
 	}
@@ -206,6 +205,20 @@ func (s *Service) createIntegration(w http.ResponseWriter, r *http.Request, args
 			return badRequest("Timeout must be between 50 ms and 30000 ms")
 		}
 		integ.TimeoutInMillis = *in.TimeoutInMillis
+	}
+	setStr(&integ.Method, in.IntegrationMethod)
+	setStr(&integ.Description, in.Description)
+	return nil
+}
+
+func (s *Service) createIntegration(w http.ResponseWriter, r *http.Request, args []string) error {
+	var in integrationInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	integ := &integration{ID: newID(7), Method: "POST", TimeoutInMillis: 30000, ConnectionType: "INTERNET"}
+	if err := applyIntegration(integ, &in, true); err != nil {
+		return err
 	}
 	_, err := s.mutateAPI(r, args[0], func(a *httpAPI) error {
 		if a.Integrations == nil {
@@ -218,6 +231,30 @@ func (s *Service) createIntegration(w http.ResponseWriter, r *http.Request, args
 		return err
 	}
 	awsproto.WriteJSON(w, http.StatusCreated, integ)
+	return nil
+}
+
+func (s *Service) updateIntegration(w http.ResponseWriter, r *http.Request, args []string) error {
+	var in integrationInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if _, err := s.integrationOf(r, args); err != nil {
+		return err
+	}
+	var out *integration
+	_, err := s.mutateAPI(r, args[0], func(a *httpAPI) error {
+		integ := a.Integrations[args[2]]
+		if integ == nil {
+			return notFound("Invalid Integration identifier specified %s:%s", s.Account, args[2])
+		}
+		out = integ
+		return applyIntegration(integ, &in, false)
+	})
+	if err != nil {
+		return err
+	}
+	awsproto.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
