@@ -184,7 +184,7 @@ func TestHTTPAPIPayload1(t *testing.T) {
 	}
 	want := map[string]any{
 		"resource": ev.Resource == "/orders/{id}", "path": ev.Path == "/orders/7", "httpMethod": ev.HTTPMethod == "POST",
-		"headers": ev.Headers["X-Multi"] == "b" && ev.Headers["Content-Type"] == "text/plain",
+		"headers":                         ev.Headers["X-Multi"] == "b" && ev.Headers["Content-Type"] == "text/plain",
 		"multiValueHeaders":               reflect.DeepEqual(ev.MultiValueHeaders["X-Multi"], []string{"a", "b"}),
 		"queryStringParameters":           reflect.DeepEqual(ev.QueryStringParameters, map[string]string{"x": "2", "y": "z"}),
 		"multiValueQueryStringParameters": reflect.DeepEqual(ev.MultiValueQueryStringParameters, map[string][]string{"x": {"1", "2"}, "y": {"z"}}),
