@@ -90,6 +90,8 @@ func TestHTTPAPIPayload2(t *testing.T) {
 	check("headers[user-agent]", ev.Headers["user-agent"], "stratus-test")
 	check("headers[host]", ev.Headers["host"], host+":"+ts.URL[strings.LastIndexByte(ts.URL, ':')+1:])
 	check("headers has no cookie", ev.Headers["cookie"], "")
+	check("headers[x-forwarded-for]", ev.Headers["x-forwarded-for"], "127.0.0.1")
+	check("headers[x-forwarded-proto]", ev.Headers["x-forwarded-proto"], "http")
 	check("queryStringParameters", ev.QueryStringParameters, map[string]string{"a": "1,2", "b": "x y"})
 	check("pathParameters", ev.PathParameters, map[string]string{"id": "42"})
 	check("stageVariables", ev.StageVariables, map[string]string(nil))

@@ -258,7 +258,8 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := deadLetters.Open(ctx); err != nil {
 		return err
 	}
-	lam := &lambda.Service{Store: st, Blobs: blobs, Engine: engine, Runtimes: rts, CodeDir: filepath.Join(m.DataDir, "code"), URLKey: []byte(randomHex(32)),
+	_, port, _ := net.SplitHostPort(eg.Addr())
+	lam := &lambda.Service{URLPort: port, URLVerifier: verifier, Store: st, Blobs: blobs, Engine: engine, Runtimes: rts, CodeDir: filepath.Join(m.DataDir, "code"), URLKey: []byte(randomHex(32)),
 		Queue: queue, DeadLetters: deadLetters, RetryDelay: m.AsyncRetryDelay, AgeUnit: m.AsyncAgeUnit}
 	if err := lam.Open(ctx); err != nil {
 		return err
@@ -278,7 +279,6 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		return int(s.Depth), s.OldestAge
 	})
-	_, port, _ := net.SplitHostPort(eg.Addr())
 	gw := &apigw.Service{Store: st, Invoker: lam, Port: port}
 	if err := gw.Open(ctx); err != nil {
 		return err
@@ -295,7 +295,7 @@ func (m *Main) Run(ctx context.Context) error {
 	eg.Internal = internal
 	eg.Metrics = prom.Handler()
 	eg.Services = []edge.Service{lam, cwl, gw}
-	eg.Apps = []edge.App{{Label: "execute-api", Serve: gw.ServeExecuteAPI}}
+	eg.Apps = []edge.App{{Label: "execute-api", Serve: gw.ServeExecuteAPI}, {Label: "lambda-url", Serve: lam.ServeFunctionURL}}
 
 	logger.Info("stratus is serving", "endpoint", eg.URL(), "data_dir", m.DataDir, "sandbox", sb.Name(), "auth", m.Auth)
 	if m.Ready != nil {

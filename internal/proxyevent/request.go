@@ -127,7 +127,33 @@ func lowerHeaders(r *http.Request, skipCookie bool) map[string][]string {
 	if r.Host != "" {
 		out["host"] = []string{r.Host}
 	}
+	addForwarded(out, r, strings.ToLower)
 	return out
+}
+
+// addForwarded adds the X-Forwarded-* headers API Gateway and function URLs add
+// (appending the client to X-Forwarded-For), names spelled by name.
+func addForwarded(h map[string][]string, r *http.Request, name func(string) string) {
+	ip := SourceIP(r)
+	xff := name("X-Forwarded-For")
+	if v := h[xff]; len(v) > 0 {
+		h[xff] = []string{strings.Join(v, ", ") + ", " + ip}
+	} else {
+		h[xff] = []string{ip}
+	}
+	port := "80"
+	if r.TLS != nil {
+		port = "443"
+	}
+	if _, p, err := net.SplitHostPort(r.Host); err == nil {
+		port = p
+	}
+	proto := "http"
+	if r.TLS != nil {
+		proto = "https"
+	}
+	h[name("X-Forwarded-Port")] = []string{port}
+	h[name("X-Forwarded-Proto")] = []string{proto}
 }
 
 // query parses the raw query as API Gateway does: a key without "=" has an empty
@@ -343,6 +369,7 @@ func (q *Request) V1(httpAPI bool) ([]byte, error) {
 	if r.Host != "" {
 		mvh["Host"] = []string{r.Host}
 	}
+	addForwarded(mvh, r, func(s string) string { return s })
 	mvq := query(r.URL.RawQuery)
 	ev := v1Event{
 		Resource:                        q.Resource,
