@@ -206,7 +206,9 @@ func TestFunctionURLIAM(t *testing.T) {
 	credsFile := filepath.Join(t.TempDir(), "credentials")
 	os.WriteFile(credsFile, []byte("[default]\naws_access_key_id = AKIDURL\naws_secret_access_key = s3cret\n"), 0o600) //nolint:errcheck
 	ts := startServer(t, "", "--auth", "strict", "--credentials-file", credsFile)
-	lc := ts.lambdaClient(func(o *lambda.Options) { o.Credentials = credentials.NewStaticCredentialsProvider("AKIDURL", "s3cret", "") })
+	lc := ts.lambdaClient(func(o *lambda.Options) {
+		o.Credentials = credentials.NewStaticCredentialsProvider("AKIDURL", "s3cret", "")
+	})
 	ctx := context.Background()
 	createFn(t, lc, "urlresp", "respond")
 	if _, err := lc.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("urlresp"), Name: aws.String("live"), FunctionVersion: aws.String("$LATEST")}); err != nil {
