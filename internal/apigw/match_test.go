@@ -57,8 +57,8 @@ func TestFunctionOf(t *testing.T) {
 	for uri, want := range map[string]string{
 		fn: fn,
 		"arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/" + fn + "/invocations": fn,
-		"arn:aws:sqs:eu-west-1:000000000000:q":                                                "",
-		"arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/" + fn:                 "",
+		"arn:aws:sqs:eu-west-1:000000000000:q":                                                 "",
+		"arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/" + fn:                  "",
 	} {
 		region, got, ok := functionOf(uri)
 		if got != want || ok != (want != "") || (ok && region != "eu-west-1") {
