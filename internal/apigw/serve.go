@@ -146,6 +146,9 @@ func (s *Service) serveHTTPAPI(w http.ResponseWriter, r *http.Request, a *httpAP
 		gwBadGatewayV2.write(w)
 		return
 	}
+	if a.CORS != nil {
+		a.CORS.Override(resp.Header, r)
+	}
 	resp.Write(w)
 }
 

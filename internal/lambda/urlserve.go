@@ -118,6 +118,9 @@ func (s *Service) ServeFunctionURL(w http.ResponseWriter, r *http.Request, id, p
 		urlBadGateway.write(w)
 		return
 	}
+	if u.rules != nil {
+		u.rules.Override(resp.Header, r)
+	}
 	resp.Write(w)
 }
 

@@ -93,8 +93,20 @@ func containsFold(list []string, v string) bool {
 	return false
 }
 
+// Override drops the Access-Control-* headers a function answered with: where
+// CORS is configured, the gateway's configuration alone decides them. Apply then
+// adds the configured ones.
+func (c *CORS) Override(h http.Header, r *http.Request) {
+	for k := range h {
+		if strings.HasPrefix(k, "Access-Control-") {
+			delete(h, k)
+		}
+	}
+	c.Apply(h, r)
+}
+
 // Apply adds the Access-Control-* headers of an actual (not preflight) response
-// to r, replacing any the function set.
+// to r.
 func (c *CORS) Apply(h http.Header, r *http.Request) {
 	o := c.allowedOrigin(r.Header.Get("Origin"))
 	if o == "" {

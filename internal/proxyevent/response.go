@@ -82,15 +82,28 @@ func ParseV1(payload []byte, strict bool) (*Response, error) {
 // Set-Cookie), body and isBase64Encoded. Any other valid JSON is the body itself of
 // a 200 application/json response: the 2.0 shortcut.
 func ParseV2(payload []byte) (*Response, error) {
-	if !json.Valid(payload) {
+	bare := &Response{Status: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: payload}
+	if !bytes.HasPrefix(bytes.TrimSpace(payload), []byte("{")) {
+		if !json.Valid(payload) {
+			return nil, ErrMalformed
+		}
+		return bare, nil
+	}
+	// Most answers are one or the other; a struct finds statusCode without
+	// building a map of every field (and Unmarshal checks the JSON first).
+	var probe struct {
+		StatusCode json.RawMessage `json:"statusCode"`
+	}
+	if err := json.Unmarshal(payload, &probe); err != nil {
 		return nil, ErrMalformed
 	}
-	var m map[string]json.RawMessage
-	if bytes.HasPrefix(bytes.TrimSpace(payload), []byte("{")) {
-		json.Unmarshal(payload, &m) //nolint:errcheck // valid JSON object
+	if probe.StatusCode == nil {
+		return bare, nil
 	}
-	if _, ok := m["statusCode"]; !ok {
-		return &Response{Status: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: payload}, nil
+	var m map[string]json.RawMessage
+	json.Unmarshal(payload, &m)        //nolint:errcheck // valid JSON object
+	if _, ok := m["statusCode"]; !ok { // the probe matched another spelling
+		return bare, nil
 	}
 	resp, err := structured(m)
 	if err != nil {
