@@ -234,6 +234,17 @@ func TestHTTPAPIWithAWSCLI(t *testing.T) {
 	if items, _ := got["Items"].([]any); len(items) != 1 {
 		t.Errorf("get-apis: %v", got)
 	}
+	furl := run("lambda", "create-function-url-config", "--function-name", "cli", "--auth-type", "NONE")
+	res = ts.call(t, "GET", urlHost(t, furl["FunctionUrl"].(string)), "/from/cli", nil, nil)
+	var uev events.LambdaFunctionURLRequest
+	if err := json.Unmarshal(res.Body, &uev); res.Status != 200 || err != nil || uev.RawPath != "/from/cli" {
+		t.Errorf("function URL made by the CLI: %d %s", res.Status, res.Body)
+	}
+	rest := run("apigateway", "create-rest-api", "--name", "cli-rest")
+	resources := run("apigateway", "get-resources", "--rest-api-id", rest["id"].(string))
+	if items, _ := resources["items"].([]any); len(items) != 1 || items[0].(map[string]any)["path"] != "/" {
+		t.Errorf("get-resources: %v", resources)
+	}
 	cmd := exec.Command(awsBin, "--endpoint-url", ts.URL, "apigatewayv2", "get-api", "--api-id", "missing")
 	cmd.Env = env
 	out, err := cmd.CombinedOutput()
