@@ -196,24 +196,25 @@ func TestRESTAPIResponsesAndErrors(t *testing.T) {
 		name string
 		call func() error
 		code string
+		msg  string
 	}{
 		{"GetRestApi unknown", func() error {
 			_, err := gw.GetRestApi(ctx, &apigateway.GetRestApiInput{RestApiId: aws.String("nope")})
 			return err
-		}, "NotFoundException"},
+		}, "NotFoundException", "Invalid API identifier specified 000000000000:nope"},
 		{"CreateResource bad part", func() error {
 			_, err := gw.CreateResource(ctx, &apigateway.CreateResourceInput{RestApiId: &id, ParentId: aws.String("nope"), PathPart: aws.String("a b")})
 			return err
-		}, "BadRequestException"},
+		}, "BadRequestException", ""},
 		{"CreateResource unknown parent", func() error {
 			_, err := gw.CreateResource(ctx, &apigateway.CreateResourceInput{RestApiId: &id, ParentId: aws.String("nope"), PathPart: aws.String("x")})
 			return err
-		}, "NotFoundException"},
+		}, "NotFoundException", "Invalid Resource identifier specified"},
 		{"PutMethod bad verb", func() error {
 			res, _ := gw.GetResources(ctx, &apigateway.GetResourcesInput{RestApiId: &id})
 			_, err := gw.PutMethod(ctx, &apigateway.PutMethodInput{RestApiId: &id, ResourceId: res.Items[0].Id, HttpMethod: aws.String("FETCH"), AuthorizationType: aws.String("NONE")})
 			return err
-		}, "BadRequestException"},
+		}, "BadRequestException", "Invalid HTTP method specified"},
 		{"PutIntegration not Lambda", func() error {
 			res, _ := gw.GetResources(ctx, &apigateway.GetResourcesInput{RestApiId: &id})
 			for _, r := range res.Items {
@@ -224,11 +225,11 @@ func TestRESTAPIResponsesAndErrors(t *testing.T) {
 				}
 			}
 			return nil
-		}, "BadRequestException"},
+		}, "BadRequestException", "Invalid ARN specified in the request"},
 		{"CreateStage unknown deployment", func() error {
 			_, err := gw.CreateStage(ctx, &apigateway.CreateStageInput{RestApiId: &id, StageName: aws.String("x"), DeploymentId: aws.String("nope")})
 			return err
-		}, "NotFoundException"},
+		}, "NotFoundException", "Invalid Deployment identifier specified"},
 		{"CreateDeployment without methods", func() error {
 			api, err := gw.CreateRestApi(ctx, &apigateway.CreateRestApiInput{Name: aws.String("empty")})
 			if err != nil {
@@ -236,10 +237,14 @@ func TestRESTAPIResponsesAndErrors(t *testing.T) {
 			}
 			_, err = gw.CreateDeployment(ctx, &apigateway.CreateDeploymentInput{RestApiId: api.Id, StageName: aws.String("dev")})
 			return err
-		}, "BadRequestException"},
+		}, "BadRequestException", "The REST API doesn't contain any methods"},
 	}
 	for _, c := range bad {
-		t.Run(c.name, func(t *testing.T) { apiError(t, c.call(), c.code) })
+		t.Run(c.name, func(t *testing.T) {
+			if ae := apiError(t, c.call(), c.code); c.msg != "" && ae.ErrorMessage() != c.msg {
+				t.Errorf("message %q, want %q", ae.ErrorMessage(), c.msg)
+			}
+		})
 	}
 	// The bad calls changed nothing: the API still serves as before.
 	if res := ts.call(t, "POST", host, "/dev/x", []byte(`{"statusCode":200,"body":"still"}`), nil); res.Status != 200 || string(res.Body) != "still" {

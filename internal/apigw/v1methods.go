@@ -2,6 +2,7 @@ package apigw
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/stratus-run/stratus/internal/awsproto"
 )
@@ -35,7 +36,7 @@ func (s *Service) putMethod(w http.ResponseWriter, r *http.Request, args []strin
 		return err
 	}
 	if !restMethods[args[4]] {
-		return badRequest("Invalid HttpMethod specified. Valid options are ANY,DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT")
+		return badRequest("Invalid HTTP method specified")
 	}
 	if in.AuthorizationType == nil {
 		return badRequest("Invalid authorization type specified")
@@ -45,7 +46,7 @@ func (s *Service) putMethod(w http.ResponseWriter, r *http.Request, args []strin
 	case "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS":
 		return badRequest("Authorization type %s is not supported by Stratus", *in.AuthorizationType)
 	default:
-		return badRequest("Invalid authorization type specified: %s", *in.AuthorizationType)
+		return badRequest("Invalid authorization type specified")
 	}
 	m := &method{HTTPMethod: args[4], AuthorizationType: *in.AuthorizationType, RequestParameters: in.RequestParameters}
 	setStr(&m.OperationName, in.OperationName)
@@ -116,24 +117,23 @@ func (s *Service) putIntegration(w http.ResponseWriter, r *http.Request, args []
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	if in.Type == nil {
-		return badRequest("Invalid integration type specified")
-	}
-	switch *in.Type {
+	typ := ""
+	setStr(&typ, in.Type)
+	switch typ {
 	case "AWS_PROXY":
 	case "AWS", "HTTP", "HTTP_PROXY", "MOCK":
-		return badRequest("Integration type %s is not supported by Stratus; use AWS_PROXY", *in.Type)
+		return badRequest("Integration type %s is not supported by Stratus; use AWS_PROXY", typ)
 	default:
-		return badRequest("Invalid integration type specified: %s", *in.Type)
+		return badRequest("1 validation error detected: Value '%s' at 'putIntegrationInput.type' failed to satisfy constraint: Member must satisfy enum value set: [HTTP, AWS, MOCK, HTTP_PROXY, AWS_PROXY]", typ)
 	}
-	if in.HTTPMethod == nil {
+	if in.HTTPMethod == nil || *in.HTTPMethod == "" {
 		return badRequest("Enumeration value for HttpMethod must be non-empty")
 	}
 	if in.URI == nil {
-		return badRequest("Invalid integration URI specified")
+		return badRequest("Invalid ARN specified in the request")
 	}
-	if _, _, ok := functionOf(substitute(*in.URI, nil)); !ok && !containsStageVar(*in.URI) {
-		return badRequest("Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations.")
+	if err := checkRESTURI(*in.URI); err != nil {
+		return err
 	}
 	integ := &restIntegration{Type: "AWS_PROXY", HTTPMethod: *in.HTTPMethod, URI: *in.URI, TimeoutInMillis: 29000,
 		PassthroughBehavior: "WHEN_NO_MATCH", CacheKeyParameters: []string{}}
@@ -159,6 +159,25 @@ func (s *Service) putIntegration(w http.ResponseWriter, r *http.Request, args []
 		return err
 	}
 	awsproto.WriteJSON(w, http.StatusCreated, integ)
+	return nil
+}
+
+// checkRESTURI checks a REST API's AWS_PROXY integration URI, which must be
+// arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function}/invocations.
+func checkRESTURI(uri string) error {
+	parts := strings.SplitN(uri, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "apigateway" {
+		return badRequest("Invalid ARN specified in the request")
+	}
+	if !strings.HasPrefix(parts[5], "path/") && !strings.HasPrefix(parts[5], "action/") {
+		return badRequest("AWS ARN for integration must contain path or action")
+	}
+	if parts[4] != "lambda" {
+		return badRequest("Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations.")
+	}
+	if _, _, ok := functionOf(substitute(uri, nil)); !ok && !containsStageVar(uri) {
+		return badRequest("Invalid ARN specified in the request")
+	}
 	return nil
 }
 

@@ -29,7 +29,7 @@ func (s *Service) createRestDeployment(w http.ResponseWriter, r *http.Request, a
 		return err
 	}
 	if in.StageName != nil && !reStageName.MatchString(*in.StageName) {
-		return badRequest("Stage name only allows a-zA-Z0-9_")
+		return badRequest("Stage name only allows a-zA-Z0-9_-")
 	}
 	if err := checkStageVariables(in.Variables); err != nil {
 		return err
@@ -128,7 +128,7 @@ func (s *Service) createRestStage(w http.ResponseWriter, r *http.Request, args [
 		return err
 	}
 	if in.StageName == nil || !reStageName.MatchString(*in.StageName) {
-		return badRequest("Stage name only allows a-zA-Z0-9_")
+		return badRequest("Stage name only allows a-zA-Z0-9_-")
 	}
 	if in.DeploymentID == nil {
 		return badRequest("Invalid deployment identifier specified")

@@ -22,10 +22,10 @@ var (
 func checkStageVariables(vars map[string]string) error {
 	for k, v := range vars {
 		if !reStageVarName.MatchString(k) {
-			return badRequest("Stage variable name %s must match [A-Za-z0-9_]+", k)
+			return badRequest("Stage variable names may only contain alphanumeric characters and underscores")
 		}
 		if !reStageVarValue.MatchString(v) {
-			return badRequest("Stage variable value %s must match [A-Za-z0-9-._~:/?#&=,]+", v)
+			return badRequest("Stage variable values must match the regular expression [A-Za-z0-9-._~:/?#&=,]+")
 		}
 	}
 	return nil
