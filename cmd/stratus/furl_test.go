@@ -152,10 +152,10 @@ func TestFunctionURL(t *testing.T) {
 			_, err := lc.GetFunctionUrlConfig(ctx, &lambda.GetFunctionUrlConfigInput{FunctionName: aws.String("nofn")})
 			return err
 		}, "ResourceNotFoundException"},
-		{"no URL on $LATEST", func() error {
-			_, err := lc.GetFunctionUrlConfig(ctx, &lambda.GetFunctionUrlConfigInput{FunctionName: aws.String("urlev"), Qualifier: aws.String("$LATEST")})
+		{"$LATEST is the unqualified function's URL", func() error {
+			_, err := lc.CreateFunctionUrlConfig(ctx, &lambda.CreateFunctionUrlConfigInput{FunctionName: aws.String("urlev"), AuthType: types.FunctionUrlAuthTypeNone, Qualifier: aws.String("$LATEST")})
 			return err
-		}, "ResourceNotFoundException"},
+		}, "ResourceConflictException"},
 		{"max age too long", func() error {
 			_, err := lc.UpdateFunctionUrlConfig(ctx, &lambda.UpdateFunctionUrlConfigInput{FunctionName: aws.String("urlev"), Cors: &types.Cors{MaxAge: aws.Int32(86401)}})
 			return err
@@ -163,6 +163,10 @@ func TestFunctionURL(t *testing.T) {
 	}
 	for _, c := range bad {
 		t.Run(c.name, func(t *testing.T) { apiError(t, c.call(), c.code) })
+	}
+	_, err = lc.CreateFunctionUrlConfig(ctx, &lambda.CreateFunctionUrlConfigInput{FunctionName: aws.String("urlev"), AuthType: types.FunctionUrlAuthTypeNone})
+	if ae := apiError(t, err, "ResourceConflictException"); ae.ErrorMessage() != "Failed to create function url config for [functionArn = "+*fn.FunctionArn+"]. Error message:  FunctionUrlConfig exists for this Lambda function" {
+		t.Errorf("conflict message %q", ae.ErrorMessage())
 	}
 	after, _ := lc.GetFunctionUrlConfig(ctx, &lambda.GetFunctionUrlConfigInput{FunctionName: aws.String("urlev")})
 	if after == nil || *after.FunctionUrl != *created.FunctionUrl || after.Cors.AllowOrigins[0] != "*" {

@@ -134,7 +134,10 @@ func (s *Service) urlTarget(r *http.Request, p params) (*entry, string, error) {
 	if q != "" && (!reURLQualifier.MatchString(q) || isVersionNumber(q)) {
 		return nil, "", awsproto.Validation(q, "qualifier", `Member must satisfy regular expression pattern: ((?!^\d+$)^[0-9a-zA-Z-_]+$)|(^\$LATEST$)`)
 	}
-	if q != "" && q != "$LATEST" && s.lookupAlias(e.rec.Region, e.rec.Name, q) == nil {
+	if q == "$LATEST" { // the unqualified function's URL
+		q = ""
+	}
+	if q != "" && s.lookupAlias(e.rec.Region, e.rec.Name, q) == nil {
 		return nil, "", functionNotFound(s.arn(e.rec.Region, e.rec.Name) + ":" + q)
 	}
 	return e, q, nil
