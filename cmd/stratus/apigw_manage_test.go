@@ -128,6 +128,9 @@ func TestHTTPAPIBadInput(t *testing.T) {
 		}, "BadRequestException"},
 		{"CreateApi unknown protocol", func() error {
 			_, err := gw.CreateApi(ctx, &apigatewayv2.CreateApiInput{Name: aws.String("w"), ProtocolType: "GOPHER"})
+			if ae := apiError(t, err, "BadRequestException"); ae.ErrorMessage() != "Invalid protocol specified. Must be one of [HTTP, WEBSOCKET]" {
+				t.Errorf("CreateApi message %q", ae.ErrorMessage())
+			}
 			return err
 		}, "BadRequestException"},
 		{"CreateApi quick create with a bad target", func() error {
@@ -165,6 +168,9 @@ func TestHTTPAPIBadInput(t *testing.T) {
 		}, "NotFoundException"},
 		{"GetRoute unknown", func() error {
 			_, err := gw.GetRoute(ctx, &apigatewayv2.GetRouteInput{ApiId: &id, RouteId: aws.String("zzz")})
+			if ae := apiError(t, err, "NotFoundException"); ae.ErrorMessage() != "Invalid Route identifier specified zzz" {
+				t.Errorf("GetRoute message %q", ae.ErrorMessage())
+			}
 			return err
 		}, "NotFoundException"},
 		{"CreateIntegration payload 3.0", func() error {

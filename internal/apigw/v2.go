@@ -165,14 +165,14 @@ func (s *Service) createAPI(w http.ResponseWriter, r *http.Request, _ []string) 
 		return badRequest("Invalid API name specified")
 	}
 	if in.ProtocolType == nil {
-		return badRequest("Invalid protocol type specified")
+		return badRequest("Invalid protocol specified. Must be one of [HTTP, WEBSOCKET]")
 	}
 	switch *in.ProtocolType {
 	case "HTTP":
 	case "WEBSOCKET":
 		return badRequest("WEBSOCKET APIs are not supported by Stratus")
 	default:
-		return badRequest("Invalid protocol type specified")
+		return badRequest("Invalid protocol specified. Must be one of [HTTP, WEBSOCKET]")
 	}
 	if err := checkCORS(in.CORS); err != nil {
 		return err

@@ -86,7 +86,7 @@ func (s *Service) routeOf(r *http.Request, args []string) (*route, error) {
 	}
 	rt := a.Routes[args[2]]
 	if rt == nil {
-		return nil, notFound("Invalid Route identifier specified %s:%s", s.Account, args[2])
+		return nil, notFound("Invalid Route identifier specified %s", args[2])
 	}
 	return rt, nil
 }
@@ -126,7 +126,7 @@ func (s *Service) updateRoute(w http.ResponseWriter, r *http.Request, args []str
 	_, err := s.mutateAPI(r, args[0], func(a *httpAPI) error {
 		rt := a.Routes[args[2]]
 		if rt == nil {
-			return notFound("Invalid Route identifier specified %s:%s", s.Account, args[2])
+			return notFound("Invalid Route identifier specified %s", args[2])
 		}
 		rt.apply(&in)
 		out = rt
@@ -145,7 +145,7 @@ func (s *Service) deleteRoute(w http.ResponseWriter, r *http.Request, args []str
 	}
 	_, err := s.mutateAPI(r, args[0], func(a *httpAPI) error {
 		if a.Routes[args[2]] == nil {
-			return notFound("Invalid Route identifier specified %s:%s", s.Account, args[2])
+			return notFound("Invalid Route identifier specified %s", args[2])
 		}
 		delete(a.Routes, args[2])
 		return nil
@@ -246,7 +246,7 @@ func (s *Service) updateIntegration(w http.ResponseWriter, r *http.Request, args
 	_, err := s.mutateAPI(r, args[0], func(a *httpAPI) error {
 		integ := a.Integrations[args[2]]
 		if integ == nil {
-			return notFound("Invalid Integration identifier specified %s:%s", s.Account, args[2])
+			return notFound("Invalid Integration identifier specified %s", args[2])
 		}
 		out = integ
 		return applyIntegration(integ, &in, false)
@@ -265,7 +265,7 @@ func (s *Service) integrationOf(r *http.Request, args []string) (*integration, e
 	}
 	i := a.Integrations[args[2]]
 	if i == nil {
-		return nil, notFound("Invalid Integration identifier specified %s:%s", s.Account, args[2])
+		return nil, notFound("Invalid Integration identifier specified %s", args[2])
 	}
 	return i, nil
 }
