@@ -231,7 +231,7 @@ type v1Context struct {
 	RequestID         string    `json:"requestId"`
 	RequestTime       string    `json:"requestTime"`
 	RequestTimeEpoch  int64     `json:"requestTimeEpoch"`
-	ResourceID        string    `json:"resourceId"`
+	ResourceID        *string   `json:"resourceId"`
 	ResourcePath      string    `json:"resourcePath"`
 	Stage             string    `json:"stage"`
 }
@@ -253,18 +253,24 @@ type v1Event struct {
 }
 
 // V1 returns the payload 1.0 event (REST APIs' Lambda proxy event; HTTP APIs add
-// "version":"1.0" when httpAPI). Header names keep the client's spelling; where a
-// name or key repeats, the single-valued maps hold its last value.
+// "version":"1.0" and lower-case header names when httpAPI). REST APIs keep the
+// client's spelling of header names. Where a name or key repeats, the
+// single-valued maps hold its last value.
 func (q *Request) V1(httpAPI bool) ([]byte, error) {
 	r := q.HTTP
-	mvh := make(map[string][]string, len(r.Header)+1)
-	for k, v := range r.Header {
-		mvh[k] = v
+	var mvh map[string][]string
+	if httpAPI { // HTTP APIs lower-case every header name, in both formats
+		mvh = lowerHeaders(r, false)
+	} else {
+		mvh = make(map[string][]string, len(r.Header)+1)
+		for k, v := range r.Header {
+			mvh[k] = v
+		}
+		if r.Host != "" {
+			mvh["Host"] = []string{r.Host}
+		}
+		addForwarded(mvh, r, func(s string) string { return s })
 	}
-	if r.Host != "" {
-		mvh["Host"] = []string{r.Host}
-	}
-	addForwarded(mvh, r, func(s string) string { return s })
 	mvq := query(r.URL.RawQuery)
 	ev := v1Event{
 		Resource:                        q.Resource,
@@ -289,13 +295,14 @@ func (q *Request) V1(httpAPI bool) ([]byte, error) {
 			RequestID:         q.RequestID,
 			RequestTime:       RequestTime(q.Time),
 			RequestTimeEpoch:  q.Time.UnixMilli(),
-			ResourceID:        q.ResourceID,
 			ResourcePath:      q.Resource,
 			Stage:             q.Stage,
 		},
 	}
 	if httpAPI {
-		ev.Version = "1.0"
+		ev.Version = "1.0" // and resourceId stays null: HTTP APIs have no resources
+	} else {
+		ev.RequestContext.ResourceID = &q.ResourceID
 	}
 	if body, b64 := q.body(); len(q.Body) > 0 {
 		ev.Body, ev.IsBase64Encoded = &body, b64
