@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -67,4 +70,30 @@ func (ts *testServer) call(t *testing.T, method, host, path string, body []byte,
 		t.Fatal(err)
 	}
 	return httpResult{resp.StatusCode, resp.Header, b}
+}
+
+// checkKeys asserts that the JSON object b has exactly the given keys at the top
+// level and in requestContext (as AWS's documented example events have them,
+// authorizer aside, which only an authorizer adds).
+func checkKeys(t *testing.T, b []byte, top, requestContext []string) {
+	t.Helper()
+	var ev map[string]json.RawMessage
+	if err := json.Unmarshal(b, &ev); err != nil {
+		t.Fatal(err)
+	}
+	var rc map[string]json.RawMessage
+	json.Unmarshal(ev["requestContext"], &rc) //nolint:errcheck
+	keys := func(m map[string]json.RawMessage) []string {
+		out := slices.Collect(maps.Keys(m))
+		slices.Sort(out)
+		return out
+	}
+	slices.Sort(top)
+	slices.Sort(requestContext)
+	if got := keys(ev); !slices.Equal(got, top) {
+		t.Errorf("event keys %v, want %v", got, top)
+	}
+	if got := keys(rc); !slices.Equal(got, requestContext) {
+		t.Errorf("requestContext keys %v, want %v", got, requestContext)
+	}
 }

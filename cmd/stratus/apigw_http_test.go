@@ -74,6 +74,9 @@ func TestHTTPAPIPayload2(t *testing.T) {
 	if err := json.Unmarshal(res.Body, &ev); err != nil {
 		t.Fatal(err)
 	}
+	checkKeys(t, res.Body, []string{"version", "routeKey", "rawPath", "rawQueryString", "cookies", "headers", "queryStringParameters",
+		"pathParameters", "requestContext", "isBase64Encoded"},
+		[]string{"accountId", "apiId", "authentication", "domainName", "domainPrefix", "http", "requestId", "routeKey", "stage", "time", "timeEpoch"})
 	rc := ev.RequestContext
 	check := func(name string, got, want any) {
 		t.Helper()
@@ -181,6 +184,10 @@ func TestHTTPAPIPayload1(t *testing.T) {
 	}
 	var raw map[string]any
 	json.Unmarshal(res.Body, &raw) //nolint:errcheck
+	checkKeys(t, res.Body, []string{"version", "resource", "path", "httpMethod", "headers", "multiValueHeaders", "queryStringParameters",
+		"multiValueQueryStringParameters", "requestContext", "pathParameters", "stageVariables", "body", "isBase64Encoded"},
+		[]string{"accountId", "apiId", "domainName", "domainPrefix", "extendedRequestId", "httpMethod", "identity", "path", "protocol",
+			"requestId", "requestTime", "requestTimeEpoch", "resourceId", "resourcePath", "stage"})
 	if raw["version"] != "1.0" {
 		t.Errorf("version = %v", raw["version"])
 	}

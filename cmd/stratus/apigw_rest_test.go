@@ -79,6 +79,10 @@ func TestRESTAPIProxy(t *testing.T) {
 	}
 	var raw map[string]any
 	json.Unmarshal(res.Body, &raw) //nolint:errcheck
+	checkKeys(t, res.Body, []string{"resource", "path", "httpMethod", "headers", "multiValueHeaders", "queryStringParameters",
+		"multiValueQueryStringParameters", "requestContext", "pathParameters", "stageVariables", "body", "isBase64Encoded"},
+		[]string{"accountId", "apiId", "domainName", "domainPrefix", "extendedRequestId", "httpMethod", "identity", "path", "protocol",
+			"requestId", "requestTime", "requestTimeEpoch", "resourceId", "resourcePath", "stage"})
 	if _, has := raw["version"]; has {
 		t.Errorf("a REST API event has no version: %s", res.Body)
 	}

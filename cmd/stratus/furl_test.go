@@ -66,6 +66,9 @@ func TestFunctionURL(t *testing.T) {
 	}
 	var raw map[string]any
 	json.Unmarshal(res.Body, &raw) //nolint:errcheck
+	checkKeys(t, res.Body, []string{"version", "routeKey", "rawPath", "rawQueryString", "cookies", "headers", "queryStringParameters",
+		"requestContext", "isBase64Encoded", "pathParameters", "stageVariables"},
+		[]string{"accountId", "apiId", "authentication", "domainName", "domainPrefix", "http", "requestId", "routeKey", "stage", "time", "timeEpoch"})
 	check := func(name string, got, want any) {
 		t.Helper()
 		if !reflect.DeepEqual(got, want) {
