@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	gwtypes "github.com/aws/aws-sdk-go-v2/service/apigateway/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 )
 
 // restAPI builds a REST API: /items/{id} (GET) and /{proxy+} (ANY), both Lambda
@@ -194,6 +195,15 @@ func TestRESTAPIResponsesAndErrors(t *testing.T) {
 	idErr := restAPI(t, gw, *errFn.FunctionArn)
 	if res := ts.call(t, "GET", idErr+".execute-api.localhost", "/dev/items/1", nil, nil); res.Status != 502 || string(res.Body) != `{"message":"Internal server error"}` {
 		t.Errorf("function error: %d %s", res.Status, res.Body)
+	}
+
+	thr := createFn(t, lc, "restthrottled", "event")
+	if _, err := lc.PutFunctionConcurrency(ctx, &lambda.PutFunctionConcurrencyInput{FunctionName: aws.String("restthrottled"), ReservedConcurrentExecutions: aws.Int32(0)}); err != nil {
+		t.Fatal(err)
+	}
+	idThr := restAPI(t, gw, *thr.FunctionArn)
+	if res := ts.call(t, "GET", idThr+".execute-api.localhost", "/dev/items/1", nil, nil); res.Status != 503 || string(res.Body) != `{"message":"Service Unavailable"}` {
+		t.Errorf("throttled: %d %s", res.Status, res.Body)
 	}
 
 	bad := []struct {
