@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/stratus-run/stratus/internal/awsproto"
+	"github.com/stratus-run/stratus/internal/proxyevent"
 )
 
 // The management APIs' errors, as API Gateway names them. Both API versions send
@@ -51,34 +52,21 @@ func writeError(w http.ResponseWriter, err error) {
 	w.Write(b) //nolint:errcheck // the client went away
 }
 
-// gatewayError is a data-plane answer of API Gateway itself: a status and
-// {"message": ...}, plus x-amzn-ErrorType when AWS sends one.
-type gatewayError struct {
-	status  int
-	message string
-	code    string
-}
-
+// The data plane's own answers, in API Gateway's {"message": ...} shape.
 var (
-	gwNotFound     = gatewayError{http.StatusNotFound, "Not Found", ""}
-	gwMissingToken = gatewayError{http.StatusForbidden, "Missing Authentication Token", "MissingAuthenticationTokenException"}
-	gwInternalHTTP = gatewayError{http.StatusInternalServerError, "Internal Server Error", ""}
-	gwBadGatewayV2 = gatewayError{http.StatusBadGateway, "Internal Server Error", ""}
-	gwBadGatewayV1 = gatewayError{http.StatusBadGateway, "Internal server error", ""}
-	gwInternalREST = gatewayError{http.StatusInternalServerError, "Internal server error", ""}
-	gwUnavailable  = gatewayError{http.StatusServiceUnavailable, "Service Unavailable", ""}
-	gwTimeout      = gatewayError{http.StatusGatewayTimeout, "Endpoint request timed out", ""}
-	gwTooLarge     = gatewayError{http.StatusRequestEntityTooLarge, "Request Entity Too Large", ""}
+	gwNotFound     = gw(http.StatusNotFound, "Not Found", "")
+	gwMissingToken = gw(http.StatusForbidden, "Missing Authentication Token", "MissingAuthenticationTokenException")
+	gwInternalHTTP = gw(http.StatusInternalServerError, "Internal Server Error", "")
+	gwBadGatewayV2 = gw(http.StatusBadGateway, "Internal Server Error", "")
+	gwBadGatewayV1 = gw(http.StatusBadGateway, "Internal server error", "")
+	gwInternalREST = gw(http.StatusInternalServerError, "Internal server error", "")
+	gwUnavailable  = gw(http.StatusServiceUnavailable, "Service Unavailable", "")
+	gwTimeout      = gw(http.StatusGatewayTimeout, "Endpoint request timed out", "")
+	gwTooLarge     = gw(http.StatusRequestEntityTooLarge, "Request Entity Too Large", "")
 )
 
-func (g gatewayError) write(w http.ResponseWriter) {
-	b, _ := json.Marshal(map[string]string{"message": g.message})
-	h := w.Header()
-	if g.code != "" {
-		h["X-Amzn-Errortype"] = []string{g.code}
-	}
-	h["Content-Type"] = []string{"application/json"}
-	h["Content-Length"] = []string{strconv.Itoa(len(b))}
-	w.WriteHeader(g.status)
-	w.Write(b) //nolint:errcheck
+type gatewayError = proxyevent.Refusal
+
+func gw(status int, message, code string) gatewayError {
+	return gatewayError{Status: status, Field: "message", Message: message, Code: code}
 }

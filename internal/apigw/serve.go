@@ -29,7 +29,7 @@ func (s *Service) ServeExecuteAPI(w http.ResponseWriter, r *http.Request, id, pa
 		s.serveRESTAPI(w, r, a, path)
 		return
 	}
-	gwNotFound.write(w)
+	gwNotFound.Write(w)
 }
 
 // compiled is a deployment's routes, parsed once for matching.
@@ -81,12 +81,12 @@ func (s *Service) serveHTTPAPI(w http.ResponseWriter, r *http.Request, a *httpAP
 	w.Header().Set("Apigw-Requestid", reqID)
 	st, routePath := splitStage(a.Stages, path)
 	if st == nil || a.DisableExecuteAPIEndpoint {
-		gwNotFound.write(w)
+		gwNotFound.Write(w)
 		return
 	}
 	d := a.Deployments[st.DeploymentID]
 	if d == nil {
-		gwNotFound.write(w)
+		gwNotFound.Write(w)
 		return
 	}
 	if a.CORS != nil {
@@ -98,12 +98,12 @@ func (s *Service) serveHTTPAPI(w http.ResponseWriter, r *http.Request, a *httpAP
 	}
 	rt, params := d.match(r.Method, requestSegments(routePath))
 	if rt == nil {
-		gwNotFound.write(w)
+		gwNotFound.Write(w)
 		return
 	}
 	integ := d.Integrations[strings.TrimPrefix(rt.Target, "integrations/")]
 	if integ == nil {
-		gwInternalHTTP.write(w)
+		gwInternalHTTP.Write(w)
 		return
 	}
 	body, ok := readBody(w, r)
@@ -127,13 +127,13 @@ func (s *Service) serveHTTPAPI(w http.ResponseWriter, r *http.Request, a *httpAP
 		payload, err = q.V2()
 	}
 	if err != nil {
-		gwInternalHTTP.write(w)
+		gwInternalHTTP.Write(w)
 		return
 	}
 	timeout := time.Duration(integ.TimeoutInMillis) * time.Millisecond
 	out, gerr := s.call(r, integ.URI, st.Variables, payload, timeout)
 	if gerr != nil {
-		gerr.write(w)
+		gerr.Write(w)
 		return
 	}
 	var resp *proxyevent.Response
@@ -143,7 +143,7 @@ func (s *Service) serveHTTPAPI(w http.ResponseWriter, r *http.Request, a *httpAP
 		resp, err = proxyevent.ParseV2(out)
 	}
 	if err != nil {
-		gwBadGatewayV2.write(w)
+		gwBadGatewayV2.Write(w)
 		return
 	}
 	if a.CORS != nil {
@@ -198,11 +198,11 @@ func substitute(uri string, vars map[string]string) string {
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
 	if err != nil {
-		gwInternalHTTP.write(w)
+		gwInternalHTTP.Write(w)
 		return nil, false
 	}
 	if len(body) > MaxPayload {
-		gwTooLarge.write(w)
+		gwTooLarge.Write(w)
 		return nil, false
 	}
 	return body, true

@@ -47,18 +47,18 @@ func (s *Service) serveRESTAPI(w http.ResponseWriter, r *http.Request, a *restAP
 	first, rest, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
 	st := a.Stages[unescape(first)]
 	if st == nil || a.DisableExecuteAPIEndpoint {
-		gwMissingToken.write(w)
+		gwMissingToken.Write(w)
 		return
 	}
 	d := a.Deployments[st.DeploymentID]
 	if d == nil {
-		gwMissingToken.write(w)
+		gwMissingToken.Write(w)
 		return
 	}
 	resourcePath := "/" + rest
 	res, params := d.match(requestSegments(resourcePath))
 	if res == nil {
-		gwMissingToken.write(w)
+		gwMissingToken.Write(w)
 		return
 	}
 	m := res.Methods[r.Method]
@@ -66,11 +66,11 @@ func (s *Service) serveRESTAPI(w http.ResponseWriter, r *http.Request, a *restAP
 		m = res.Methods["ANY"]
 	}
 	if m == nil {
-		gwMissingToken.write(w)
+		gwMissingToken.Write(w)
 		return
 	}
 	if m.Integration == nil {
-		gwInternalREST.write(w)
+		gwInternalREST.Write(w)
 		return
 	}
 	body, ok := readBody(w, r)
@@ -83,24 +83,24 @@ func (s *Service) serveRESTAPI(w http.ResponseWriter, r *http.Request, a *restAP
 		Binary: binaryType(a.BinaryMediaTypes, r.Header.Get("Content-Type"))}
 	payload, err := q.V1(false)
 	if err != nil {
-		gwInternalREST.write(w)
+		gwInternalREST.Write(w)
 		return
 	}
 	out, gerr := s.call(r, m.Integration.URI, st.Variables, payload, time.Duration(m.Integration.TimeoutInMillis)*time.Millisecond)
 	if gerr != nil {
 		switch *gerr {
 		case gwBadGatewayV2:
-			gwBadGatewayV1.write(w)
+			gwBadGatewayV1.Write(w)
 		case gwInternalHTTP:
-			gwInternalREST.write(w)
+			gwInternalREST.Write(w)
 		default:
-			gerr.write(w)
+			gerr.Write(w)
 		}
 		return
 	}
 	resp, err := proxyevent.ParseV1(out, true)
 	if err != nil {
-		gwBadGatewayV1.write(w)
+		gwBadGatewayV1.Write(w)
 		return
 	}
 	resp.Write(w)

@@ -1,12 +1,10 @@
 package lambda
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
 	"net"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/stratus-run/stratus/internal/awsproto"
@@ -15,34 +13,16 @@ import (
 	"github.com/stratus-run/stratus/internal/proxyevent"
 )
 
-// urlError is an answer of the function URL front door itself, in its
-// {"Message": ...} shape.
-type urlError struct {
-	status  int
-	message string
-	code    string
-}
-
+// The function URL front door's own answers, in Lambda's {"Message": ...} shape.
 var (
-	urlNotFoundAnswer = urlError{http.StatusNotFound, "Not Found", ""}
-	urlForbidden      = urlError{http.StatusForbidden, "Forbidden", "AccessDeniedException"}
-	urlBadGateway     = urlError{http.StatusBadGateway, "Internal Server Error", ""}
-	urlThrottled      = urlError{http.StatusTooManyRequests, "Rate Exceeded.", "TooManyRequestsException"}
-	urlInternal       = urlError{http.StatusInternalServerError, "Internal Server Error", ""}
-	urlTooLarge       = urlError{http.StatusRequestEntityTooLarge, "Request must be smaller than 6291456 bytes for the InvokeFunction operation", "RequestTooLargeException"}
+	urlNotFoundAnswer = proxyevent.Refusal{Status: http.StatusNotFound, Field: "Message", Message: "Not Found"}
+	urlForbidden      = proxyevent.Refusal{Status: http.StatusForbidden, Field: "Message", Message: "Forbidden", Code: "AccessDeniedException"}
+	urlBadGateway     = proxyevent.Refusal{Status: http.StatusBadGateway, Field: "Message", Message: "Internal Server Error"}
+	urlThrottled      = proxyevent.Refusal{Status: http.StatusTooManyRequests, Field: "Message", Message: "Rate Exceeded.", Code: "TooManyRequestsException"}
+	urlInternal       = proxyevent.Refusal{Status: http.StatusInternalServerError, Field: "Message", Message: "Internal Server Error"}
+	urlTooLarge       = proxyevent.Refusal{Status: http.StatusRequestEntityTooLarge, Field: "Message",
+		Message: "Request must be smaller than 6291456 bytes for the InvokeFunction operation", Code: "RequestTooLargeException"}
 )
-
-func (e urlError) write(w http.ResponseWriter) {
-	b, _ := json.Marshal(map[string]string{"Message": e.message})
-	h := w.Header()
-	if e.code != "" {
-		h["X-Amzn-Errortype"] = []string{e.code}
-	}
-	h["Content-Type"] = []string{"application/json"}
-	h["Content-Length"] = []string{strconv.Itoa(len(b))}
-	w.WriteHeader(e.status)
-	w.Write(b) //nolint:errcheck // the client went away
-}
 
 // ServeFunctionURL serves function URL id: the edge App of
 // {url-id}.lambda-url.{region}.localhost. It checks AWS_IAM signatures, answers
@@ -51,7 +31,7 @@ func (e urlError) write(w http.ResponseWriter) {
 func (s *Service) ServeFunctionURL(w http.ResponseWriter, r *http.Request, id, path string) {
 	u := s.urlCache.id(id)
 	if u == nil {
-		urlNotFoundAnswer.write(w)
+		urlNotFoundAnswer.Write(w)
 		return
 	}
 	c := &u.cfg
@@ -59,7 +39,7 @@ func (s *Service) ServeFunctionURL(w http.ResponseWriter, r *http.Request, id, p
 	if c.AuthType == "AWS_IAM" {
 		var ok bool
 		if caller, ok = s.urlCaller(r); !ok {
-			urlForbidden.write(w)
+			urlForbidden.Write(w)
 			return
 		}
 	}
@@ -72,16 +52,16 @@ func (s *Service) ServeFunctionURL(w http.ResponseWriter, r *http.Request, id, p
 	}
 	fn, invokedArn, err := s.resolveInvoke(c.Region, c.Function, c.Qualifier)
 	if err != nil {
-		urlNotFoundAnswer.write(w)
+		urlNotFoundAnswer.Write(w)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxSyncPayload+1))
 	if err != nil {
-		urlInternal.write(w)
+		urlInternal.Write(w)
 		return
 	}
 	if len(body) > MaxSyncPayload {
-		urlTooLarge.write(w)
+		urlTooLarge.Write(w)
 		return
 	}
 	reqID := awsproto.NewRequestID()
@@ -94,7 +74,7 @@ func (s *Service) ServeFunctionURL(w http.ResponseWriter, r *http.Request, id, p
 		Binary: !proxyevent.IsTextType(r.Header.Get("Content-Type"))}
 	payload, err := q.FunctionURL()
 	if err != nil {
-		urlInternal.write(w)
+		urlInternal.Write(w)
 		return
 	}
 	res, err := s.Engine.Invoke(r.Context(), &invoke.Request{Function: fn, Payload: payload, InvokedArn: invokedArn,
@@ -103,19 +83,19 @@ func (s *Service) ServeFunctionURL(w http.ResponseWriter, r *http.Request, id, p
 	if err != nil {
 		var ae *awsproto.Error
 		if errors.As(err, &ae) && ae.Code == "TooManyRequestsException" {
-			urlThrottled.write(w)
+			urlThrottled.Write(w)
 			return
 		}
-		urlInternal.write(w)
+		urlInternal.Write(w)
 		return
 	}
 	if res.FunctionError != "" {
-		urlBadGateway.write(w)
+		urlBadGateway.Write(w)
 		return
 	}
 	resp, err := proxyevent.ParseV2(res.Payload)
 	if err != nil {
-		urlBadGateway.write(w)
+		urlBadGateway.Write(w)
 		return
 	}
 	if u.rules != nil {
