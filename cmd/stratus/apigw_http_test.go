@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -269,6 +270,12 @@ func TestHTTPAPIResponses(t *testing.T) {
 		})
 	}
 
+	// An event past Lambda's 6 MB never reaches the function.
+	res := ts.call(t, "POST", id2+".execute-api.localhost", "/", bytes.Repeat([]byte("x"), 7<<20), http.Header{"Content-Type": {"text/plain"}})
+	if res.Status != 413 || string(res.Body) != `{"message":"Request Entity Too Large"}` {
+		t.Errorf("7 MB body: %d %.100s", res.Status, res.Body)
+	}
+
 	// A function error is a 502; a throttled function a 503; past the
 	// integration's timeout a 504, while the function runs on.
 	errFn := createFn(t, lc, "fails", "error")
@@ -288,7 +295,7 @@ func TestHTTPAPIResponses(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	res := ts.call(t, "GET", idErr+".execute-api.localhost", "/", nil, nil)
+	res = ts.call(t, "GET", idErr+".execute-api.localhost", "/", nil, nil)
 	if res.Status != 502 || string(res.Body) != `{"message":"Internal Server Error"}` {
 		t.Errorf("function error: %d %s", res.Status, res.Body)
 	}

@@ -173,6 +173,9 @@ func (s *Service) call(r *http.Request, uri string, vars map[string]string, payl
 		if errors.As(err, &ae) && ae.Code == "TooManyRequestsException" {
 			return nil, &gwUnavailable
 		}
+		if errors.As(err, &ae) && ae.Code == "RequestEntityTooLargeException" {
+			return nil, &gwTooLarge
+		}
 		return nil, &gwInternalHTTP
 	case res.FunctionError != "":
 		return nil, &gwBadGatewayV2

@@ -10,8 +10,9 @@ import (
 // InvokeSync runs a function synchronously for an HTTP front door (API Gateway),
 // as a RequestResponse Invoke would: function is a name or a (partial or full,
 // possibly qualified) ARN; versions and aliases resolve as for Invoke. It returns
-// the engine's result, or an *awsproto.Error when the function does not exist or
-// the invocation could not run (TooManyRequestsException when throttled), or
+// the engine's result, or an *awsproto.Error when the function does not exist, the
+// event passes Lambda's 6 MB (RequestEntityTooLargeException) or the invocation
+// could not run (TooManyRequestsException when throttled), or
 // ctx's error when ctx ended first (the invocation then runs on to its end).
 func (s *Service) InvokeSync(ctx context.Context, region, function string, payload []byte, traceID string) (*invoke.Result, error) {
 	name, qualifier, ok := s.plainARN(function, region)
@@ -24,6 +25,9 @@ func (s *Service) InvokeSync(ctx context.Context, region, function string, paylo
 	fn, invokedArn, err := s.resolveInvoke(region, name, qualifier)
 	if err != nil {
 		return nil, err
+	}
+	if len(payload) > MaxSyncPayload {
+		return nil, requestTooLarge(MaxSyncPayload, "InvokeFunction")
 	}
 	return s.Engine.Invoke(ctx, &invoke.Request{Function: fn, Payload: payload, InvokedArn: invokedArn, TraceID: traceID})
 }

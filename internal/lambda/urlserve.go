@@ -77,6 +77,10 @@ func (s *Service) ServeFunctionURL(w http.ResponseWriter, r *http.Request, id, p
 		urlInternal.Write(w)
 		return
 	}
+	if len(payload) > MaxSyncPayload { // the body fits, its event (base64, headers) does not
+		urlTooLarge.Write(w)
+		return
+	}
 	res, err := s.Engine.Invoke(r.Context(), &invoke.Request{Function: fn, Payload: payload, InvokedArn: invokedArn,
 		TraceID: r.Header.Get("X-Amzn-Trace-Id"), RequestID: reqID})
 	w.Header()["X-Amzn-Requestid"] = []string{reqID}
