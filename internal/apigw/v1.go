@@ -198,9 +198,7 @@ func (s *Service) deleteRestAPI(w http.ResponseWriter, r *http.Request, args []s
 	return nil
 }
 
-func (s *Service) resourceNotFound(id string) *awsproto.Error {
-	return notFound("Invalid Resource identifier specified")
-}
+func resourceNotFound() *awsproto.Error { return notFound("Invalid Resource identifier specified") }
 
 func (s *Service) getResources(w http.ResponseWriter, r *http.Request, args []string) error {
 	a, err := s.lookupRest(r, args[0])
@@ -223,7 +221,7 @@ func (s *Service) getResource(w http.ResponseWriter, r *http.Request, args []str
 	}
 	res := a.Resources[args[2]]
 	if res == nil {
-		return s.resourceNotFound(args[2])
+		return resourceNotFound()
 	}
 	awsproto.WriteJSON(w, http.StatusOK, res)
 	return nil
@@ -240,8 +238,6 @@ func (s *Service) createResource(w http.ResponseWriter, r *http.Request, args []
 		return err
 	}
 	if in.PathPart == nil || !rePathPart.MatchString(*in.PathPart) {
-		part := ""
-		setStr(&part, in.PathPart)
 		return badRequest("Resource's path part only allow a-zA-Z0-9._- and curly braces at the beginning and the end and an optional plus sign before the closing brace.")
 	}
 	part := *in.PathPart
@@ -249,7 +245,7 @@ func (s *Service) createResource(w http.ResponseWriter, r *http.Request, args []
 	_, err := s.mutateRest(r, args[0], func(a *restAPI) error {
 		parent := a.Resources[args[2]]
 		if parent == nil {
-			return s.resourceNotFound(args[2])
+			return resourceNotFound()
 		}
 		if strings.HasSuffix(parent.PathPart, "+}") {
 			return badRequest("Cannot create a child of a resource with a greedy path variable: %s", parent.Path)
@@ -278,7 +274,7 @@ func (s *Service) deleteResource(w http.ResponseWriter, r *http.Request, args []
 	_, err := s.mutateRest(r, args[0], func(a *restAPI) error {
 		res := a.Resources[args[2]]
 		if res == nil {
-			return s.resourceNotFound(args[2])
+			return resourceNotFound()
 		}
 		if res.ID == a.RootID {
 			return badRequest("Cannot delete root resource")

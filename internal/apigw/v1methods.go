@@ -16,7 +16,7 @@ func methodNotFound() *awsproto.Error { return notFound("Invalid Method identifi
 func (s *Service) methodOf(a *restAPI, args []string) (*resource, *method, error) {
 	res := a.Resources[args[2]]
 	if res == nil {
-		return nil, nil, s.resourceNotFound(args[2])
+		return nil, nil, resourceNotFound()
 	}
 	m := res.Methods[args[4]]
 	if m == nil {
@@ -56,7 +56,7 @@ func (s *Service) putMethod(w http.ResponseWriter, r *http.Request, args []strin
 	_, err := s.mutateRest(r, args[0], func(a *restAPI) error {
 		res := a.Resources[args[2]]
 		if res == nil {
-			return s.resourceNotFound(args[2])
+			return resourceNotFound()
 		}
 		if res.Methods[args[4]] != nil {
 			return conflict("Method already exists for this resource")

@@ -87,7 +87,7 @@ func (s *Service) lookupAPI(r *http.Request, id string) (*httpAPI, error) {
 	return a, nil
 }
 
-// updateAPI2 changes HTTP API id with fn, as update does, mapping a missing API
+// mutateAPI changes HTTP API id with fn, as update does, mapping a missing API
 // (or one of another region) to NotFoundException; stages with auto-deploy get a
 // new deployment of the result.
 func (s *Service) mutateAPI(r *http.Request, id string, fn func(*httpAPI) error) (*httpAPI, error) {

@@ -100,9 +100,7 @@ func stageOut(st *stage) stageOutput {
 		StageName: st.Name, StageVariables: st.Variables, Tags: tags}
 }
 
-func (s *Service) stageNotFound(name string) error {
-	return notFound("Invalid stage identifier specified")
-}
+func stageNotFound() error { return notFound("Invalid stage identifier specified") }
 
 func (s *Service) createStage(w http.ResponseWriter, r *http.Request, args []string) error {
 	var in stageInput
@@ -149,7 +147,7 @@ func (s *Service) getStage(w http.ResponseWriter, r *http.Request, args []string
 	}
 	st := a.Stages[args[2]]
 	if st == nil {
-		return s.stageNotFound(args[2])
+		return stageNotFound()
 	}
 	awsproto.WriteJSON(w, http.StatusOK, stageOut(st))
 	return nil
@@ -179,7 +177,7 @@ func (s *Service) updateStage(w http.ResponseWriter, r *http.Request, args []str
 	a, err := s.mutateAPI(r, args[0], func(a *httpAPI) error {
 		st := a.Stages[args[2]]
 		if st == nil {
-			return s.stageNotFound(args[2])
+			return stageNotFound()
 		}
 		setStr(&st.Description, in.Description)
 		if in.DeploymentID != nil {
@@ -217,7 +215,7 @@ func (s *Service) updateStage(w http.ResponseWriter, r *http.Request, args []str
 func (s *Service) deleteStage(w http.ResponseWriter, r *http.Request, args []string) error {
 	_, err := s.mutateAPI(r, args[0], func(a *httpAPI) error {
 		if a.Stages[args[2]] == nil {
-			return s.stageNotFound(args[2])
+			return stageNotFound()
 		}
 		delete(a.Stages, args[2])
 		return nil
@@ -257,7 +255,7 @@ func (s *Service) createDeployment(w http.ResponseWriter, r *http.Request, args 
 		var st *stage
 		if in.StageName != nil {
 			if st = a.Stages[*in.StageName]; st == nil {
-				return s.stageNotFound(*in.StageName)
+				return stageNotFound()
 			}
 			if st.AutoDeploy {
 				return badRequest("Stage %s has auto-deploy enabled and takes no manual deployments", st.Name)
