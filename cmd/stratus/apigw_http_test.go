@@ -52,7 +52,7 @@ func TestHTTPAPIPayload2(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := gw.CreateStage(ctx, &apigatewayv2.CreateStageInput{ApiId: &id, StageName: aws.String("prod"), AutoDeploy: aws.Bool(true),
-		StageVariables: map[string]string{"color": "blue"}}); err != nil {
+		StageVariables: map[string]string{"color": "blue", "fn": "ev"}}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := gw.GetApi(ctx, &apigatewayv2.GetApiInput{ApiId: &id})
@@ -135,12 +135,29 @@ func TestHTTPAPIPayload2(t *testing.T) {
 	check("prod rawPath", ev.RawPath, "/prod/files/a/b%20c.txt")
 	check("prod rc.http.path", ev.RequestContext.HTTP.Path, "/prod/files/a/b%20c.txt")
 	check("prod stage", ev.RequestContext.Stage, "prod")
-	check("prod stageVariables", ev.StageVariables, map[string]string{"color": "blue"})
+	check("prod stageVariables", ev.StageVariables, map[string]string{"color": "blue", "fn": "ev"})
 	check("prod pathParameters", ev.PathParameters, map[string]string{"path": "a/b c.txt"})
 	check("prod isBase64Encoded", ev.IsBase64Encoded, true)
 	check("prod body", ev.Body, base64.StdEncoding.EncodeToString(bin))
 	check("prod rawQueryString", ev.RawQueryString, "")
 	check("prod queryStringParameters", ev.QueryStringParameters, map[string]string(nil))
+
+	// An integration whose function is a stage variable: prod names one, $default none.
+	svInteg, err := gw.CreateIntegration(ctx, &apigatewayv2.CreateIntegrationInput{ApiId: &id, IntegrationType: v2types.IntegrationTypeAwsProxy,
+		IntegrationUri: aws.String("arn:aws:lambda:us-east-1:000000000000:function:${stageVariables.fn}"), PayloadFormatVersion: aws.String("2.0")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gw.CreateRoute(ctx, &apigatewayv2.CreateRouteInput{ApiId: &id, RouteKey: aws.String("GET /sv"),
+		Target: aws.String("integrations/" + *svInteg.IntegrationId)}); err != nil {
+		t.Fatal(err)
+	}
+	if res := ts.call(t, "GET", host, "/prod/sv", nil, nil); res.Status != 200 || !strings.Contains(string(res.Body), `"routeKey":"GET /sv"`) {
+		t.Errorf("stage-variable function: %d %s", res.Status, res.Body)
+	}
+	if res := ts.call(t, "GET", host, "/sv", nil, nil); res.Status != 500 || string(res.Body) != `{"message":"Internal Server Error"}` {
+		t.Errorf("stage-variable function unset: %d %s", res.Status, res.Body)
+	}
 
 	// A JSON body stays text.
 	res = ts.call(t, "POST", host, "/files/x", []byte(`{"k":"v"}`), http.Header{"Content-Type": {"application/json"}})
