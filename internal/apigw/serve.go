@@ -118,9 +118,11 @@ func (s *Service) serveHTTPAPI(w http.ResponseWriter, r *http.Request, a *httpAP
 	var payload []byte
 	var err error
 	if integ.PayloadFormatVersion == "1.0" {
-		q.Resource = strings.TrimPrefix(rt.RouteKey[strings.IndexByte(rt.RouteKey, ' ')+1:], "$default")
-		if rt.RouteKey == "$default" {
-			q.Resource = routePath
+		// resource is the route's path; the $default route has none, so the
+		// request's path stands in.
+		q.Resource = routePath
+		if _, tmpl, ok := strings.Cut(rt.RouteKey, " "); ok {
+			q.Resource = tmpl
 		}
 		payload, err = q.V1(true)
 	} else {
