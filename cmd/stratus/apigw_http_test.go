@@ -96,6 +96,9 @@ func TestHTTPAPIPayload2(t *testing.T) {
 	check("headers has no cookie", ev.Headers["cookie"], "")
 	check("headers[x-forwarded-for]", ev.Headers["x-forwarded-for"], "127.0.0.1")
 	check("headers[x-forwarded-proto]", ev.Headers["x-forwarded-proto"], "http")
+	if tr := ev.Headers["x-amzn-trace-id"]; !strings.HasPrefix(tr, "Root=1-") || len(tr) != len("Root=1-")+35-2 {
+		t.Errorf("x-amzn-trace-id %q", tr)
+	}
 	check("queryStringParameters", ev.QueryStringParameters, map[string]string{"a": "1,2", "b": "x y"})
 	check("pathParameters", ev.PathParameters, map[string]string{"id": "42"})
 	check("stageVariables", ev.StageVariables, map[string]string(nil))

@@ -110,6 +110,7 @@ func (s *Service) serveHTTPAPI(w http.ResponseWriter, r *http.Request, a *httpAP
 	if !ok {
 		return
 	}
+	proxyevent.EnsureTraceID(r)
 	now := time.Now()
 	q := &proxyevent.Request{HTTP: r, Body: body, Path: path, ResourcePath: path, Account: s.Account,
 		APIID: a.ID, DomainName: domainName(r), DomainPrefix: a.ID, Stage: st.Name, RouteKey: rt.RouteKey,

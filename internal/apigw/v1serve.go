@@ -77,6 +77,7 @@ func (s *Service) serveRESTAPI(w http.ResponseWriter, r *http.Request, a *restAP
 	if !ok {
 		return
 	}
+	proxyevent.EnsureTraceID(r)
 	q := &proxyevent.Request{HTTP: r, Body: body, Path: path, ResourcePath: resourcePath, Account: s.Account,
 		APIID: a.ID, DomainName: domainName(r), DomainPrefix: a.ID, Stage: st.Name, Resource: res.Path,
 		ResourceID: res.ID, RequestID: reqID, Time: time.Now(), PathParameters: params, StageVariables: st.Variables,

@@ -64,6 +64,7 @@ func (s *Service) ServeFunctionURL(w http.ResponseWriter, r *http.Request, id, p
 		urlTooLarge.Write(w)
 		return
 	}
+	traceID := proxyevent.EnsureTraceID(r)
 	reqID := awsproto.NewRequestID()
 	host := r.Host
 	if h, _, err := net.SplitHostPort(host); err == nil {
@@ -82,7 +83,7 @@ func (s *Service) ServeFunctionURL(w http.ResponseWriter, r *http.Request, id, p
 		return
 	}
 	res, err := s.Engine.Invoke(r.Context(), &invoke.Request{Function: fn, Payload: payload, InvokedArn: invokedArn,
-		TraceID: r.Header.Get("X-Amzn-Trace-Id"), RequestID: reqID})
+		TraceID: traceID, RequestID: reqID})
 	w.Header()["X-Amzn-Requestid"] = []string{reqID}
 	if err != nil {
 		var ae *awsproto.Error

@@ -7,10 +7,12 @@ package proxyevent
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -321,4 +323,18 @@ func last(m map[string][]string) map[string]string {
 		}
 	}
 	return out
+}
+
+// EnsureTraceID gives r an X-Amzn-Trace-Id when it came without one, as API
+// Gateway and function URLs do before calling the function, so the event's
+// headers and the invocation carry the same trace. It returns the header.
+func EnsureTraceID(r *http.Request) string {
+	if v := r.Header.Get("X-Amzn-Trace-Id"); v != "" {
+		return v
+	}
+	var b [12]byte
+	rand.Read(b[:]) //nolint:errcheck // never fails on Linux
+	v := "Root=1-" + strconv.FormatInt(time.Now().Unix(), 16) + "-" + hex.EncodeToString(b[:])
+	r.Header.Set("X-Amzn-Trace-Id", v)
+	return v
 }
