@@ -186,6 +186,9 @@ type BootstrapStart struct {
 	dir  string // the code directory, the bootstrap's working directory
 	env  []string
 	ln   *net.TCPListener
+	// viaFD hands the client its Runtime API connection as an inherited socket,
+	// as Stratus does for the runtimes whose client takes one (Node.js).
+	viaFD bool
 }
 
 // NewBootstrapStart writes the bootstraps into dir as Stratus does
@@ -216,7 +219,7 @@ func NewBootstrapStart(dir string, l Language) (*BootstrapStart, error) {
 	}
 	env := []string{"PATH=/usr/bin:/bin", "LANG=en_US.UTF-8", "TZ=:UTC", "AWS_LAMBDA_RUNTIME_API=" + ln.Addr().String(),
 		"_HANDLER=" + l.Handler, "LAMBDA_TASK_ROOT=" + code}
-	return &BootstrapStart{argv: argv, dir: code, env: env, ln: ln}, nil
+	return &BootstrapStart{argv: argv, dir: code, env: env, ln: ln, viaFD: runtimes.Family(string(l.Runtime)) == runtimes.NodeJS}, nil
 }
 
 // Close stops listening.
@@ -233,11 +236,28 @@ func (b *BootstrapStart) Run(ctx context.Context) (wall, cpu time.Duration, err 
 	var out bytes.Buffer
 	cmd := exec.CommandContext(ctx, b.argv[0], b.argv[1:]...)
 	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = b.dir, b.env, &out, &out
+	var conn net.Conn
+	if b.viaFD {
+		fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return 0, 0, err
+		}
+		child, mine := os.NewFile(uintptr(fds[0]), "child"), os.NewFile(uintptr(fds[1]), "mine")
+		conn, err = net.FileConn(mine)
+		mine.Close()
+		if err != nil {
+			child.Close()
+			return 0, 0, err
+		}
+		defer child.Close()
+		cmd.ExtraFiles = []*os.File{child}
+		cmd.Env = append(cmd.Env[:len(cmd.Env):len(cmd.Env)], "_STRATUS_RUNTIME_API_FD=3")
+	}
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
 		return 0, 0, fmt.Errorf("bench: start %v: %w", b.argv, err)
 	}
-	wall, err = b.firstRequest(t0, limit)
+	wall, err = b.firstRequest(t0, limit, conn)
 	cmd.Process.Kill() //nolint:errcheck // it may have exited
 	cmd.Wait()         //nolint:errcheck // killed
 	if err != nil {
@@ -246,13 +266,16 @@ func (b *BootstrapStart) Run(ctx context.Context) (wall, cpu time.Duration, err 
 	return wall, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
 }
 
-// firstRequest accepts the bootstrap's connection and reads its first request
-// header; it returns the time from t0 to its end.
-func (b *BootstrapStart) firstRequest(t0 time.Time, limit time.Duration) (time.Duration, error) {
-	b.ln.SetDeadline(t0.Add(limit)) //nolint:errcheck // a listener takes deadlines
-	c, err := b.ln.Accept()
-	if err != nil {
-		return 0, err
+// firstRequest accepts the bootstrap's connection (or takes c, the one it was
+// handed) and reads its first request header; it returns the time from t0 to its
+// end.
+func (b *BootstrapStart) firstRequest(t0 time.Time, limit time.Duration, c net.Conn) (time.Duration, error) {
+	if c == nil {
+		b.ln.SetDeadline(t0.Add(limit)) //nolint:errcheck // a listener takes deadlines
+		var err error
+		if c, err = b.ln.Accept(); err != nil {
+			return 0, err
+		}
 	}
 	defer c.Close()
 	c.SetReadDeadline(t0.Add(limit)) //nolint:errcheck // a TCP connection takes deadlines

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -25,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/stratus-run/stratus/internal/apigw"
 	"github.com/stratus-run/stratus/internal/async"
 	"github.com/stratus-run/stratus/internal/awsproto/sigv4"
 	"github.com/stratus-run/stratus/internal/blob"
@@ -254,7 +256,8 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := deadLetters.Open(ctx); err != nil {
 		return err
 	}
-	lam := &lambda.Service{Store: st, Blobs: blobs, Engine: engine, Runtimes: rts, CodeDir: filepath.Join(m.DataDir, "code"), URLKey: []byte(randomHex(32)),
+	_, port, _ := net.SplitHostPort(eg.Addr())
+	lam := &lambda.Service{URLPort: port, URLVerifier: verifier, Store: st, Blobs: blobs, Engine: engine, Runtimes: rts, CodeDir: filepath.Join(m.DataDir, "code"), URLKey: []byte(randomHex(32)),
 		Queue: queue, DeadLetters: deadLetters, RetryDelay: m.AsyncRetryDelay, AgeUnit: m.AsyncAgeUnit}
 	if err := lam.Open(ctx); err != nil {
 		return err
@@ -274,6 +277,10 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		return int(s.Depth), s.OldestAge
 	})
+	gw := &apigw.Service{Store: st, Invoker: lam, Port: port}
+	if err := gw.Open(ctx); err != nil {
+		return err
+	}
 	internal := http.NewServeMux()
 	internal.HandleFunc("GET /_stratus/health", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -285,7 +292,8 @@ func (m *Main) Run(ctx context.Context) error {
 	internal.HandleFunc(async.StatsPath, queue.ServeStats)
 	eg.Internal = internal
 	eg.Metrics = prom.Handler()
-	eg.Services = []edge.Service{lam, cwl}
+	eg.Services = []edge.Service{lam, cwl, gw}
+	eg.Apps = []edge.App{{Label: "execute-api", Serve: gw.ServeExecuteAPI}, {Label: "lambda-url", Serve: lam.ServeFunctionURL}}
 
 	logger.Info("stratus is serving", "endpoint", eg.URL(), "data_dir", m.DataDir, "sandbox", sb.Name(), "auth", m.Auth)
 	if m.Ready != nil {
@@ -296,7 +304,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	errs := []error{eg.Close(sctx), queue.Close(sctx), lam.Close(sctx), engine.Close(sctx), ledger.Close(sctx), logSink.Close(sctx), cwl.Close(sctx)}
+	errs := []error{eg.Close(sctx), queue.Close(sctx), gw.Close(sctx), lam.Close(sctx), engine.Close(sctx), ledger.Close(sctx), logSink.Close(sctx), cwl.Close(sctx)}
 	return errors.Join(errs...)
 }
 

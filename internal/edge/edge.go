@@ -37,6 +37,10 @@ type Edge struct {
 	// Verifier checks every request's signature; nil accepts any credentials, as
 	// local emulators do, and only reads the region from the signature's scope.
 	Verifier *sigv4.Verifier
+	// Apps serve the HTTP endpoints of user applications (API Gateway stages,
+	// function URLs), reached by Host or by a path prefix before any AWS API
+	// dispatch or signature check.
+	Apps []App
 	// Region is used for unsigned requests (default us-east-1).
 	Region  string
 	Account string
@@ -101,6 +105,10 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		http.NotFound(w, r)
+		return
+	}
+	if a, id, path, ok := e.app(r); ok {
+		a.Serve(w, r, id, path)
 		return
 	}
 	if r.URL.Path == "/metrics" && e.Metrics != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) && !signed(r) {

@@ -45,6 +45,10 @@ type Function struct {
 	// Stratus's runtime client). Nil means the provided.* convention: the
 	// executable bootstrap in the code package or a layer.
 	Command []string
+	// RuntimeAPISocket hands the runtime a connection to its Runtime API ready-made,
+	// as descriptor 3 named by _STRATUS_RUNTIME_API_FD, beside the usual
+	// AWS_LAMBDA_RUNTIME_API (for Stratus's own clients, which look for it).
+	RuntimeAPISocket bool
 	// Reserved is the function's reserved concurrency, or -1 when it has none.
 	Reserved int
 	// OptDir is the function's layers on the host, extracted in order into one

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/stratus-run/stratus/internal/runtimeapi"
@@ -85,7 +86,15 @@ func (e *Engine) startEnv(p *pool, c *call) {
 		e.state(fn).poolFor(e, fn).dispatch(c)
 		return
 	}
-	if err := ev.openNetwork(); err != nil {
+	var extra []*os.File
+	var ready []net.Conn
+	if fn.RuntimeAPISocket {
+		if child, conn, err := socketPair(); err == nil {
+			extra, ready = []*os.File{child}, []net.Conn{conn}
+			defer child.Close() // the runtime has its own copy once started
+		}
+	}
+	if err := ev.openNetwork(ready...); err != nil {
 		ev.failStart(c, "Runtime.Unknown", fmt.Sprintf("RequestId: %s Error: %v", c.id, err))
 		return
 	}
@@ -117,6 +126,9 @@ func (e *Engine) startEnv(p *pool, c *call) {
 		"AWS_LAMBDA_RUNTIME_API="+ev.rapi.Addr(),
 		"AWS_LAMBDA_LOG_STREAM_NAME="+ev.stream,
 	)
+	if extra != nil {
+		envv = append(envv, "_STRATUS_RUNTIME_API_FD=3")
+	}
 	inst, err := e.Sandbox.Start(context.Background(), sandbox.Spec{
 		ID:          ev.id,
 		Command:     command,
@@ -127,6 +139,7 @@ func (e *Engine) startEnv(p *pool, c *call) {
 		EphemeralMB: fn.EphemeralMB,
 		Network:     ev.netw,
 		Output:      w,
+		ExtraFiles:  extra,
 	})
 	w.Close()
 	if err != nil {
@@ -148,10 +161,29 @@ func (e *Engine) startEnv(p *pool, c *call) {
 	go ev.watch()
 }
 
+// socketPair returns the two ends of a new connection: one for a runtime to
+// inherit, one for the Runtime API server.
+func socketPair() (*os.File, net.Conn, error) {
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	child := os.NewFile(uintptr(fds[0]), "runtime-api")
+	mine := os.NewFile(uintptr(fds[1]), "runtime-api")
+	conn, err := net.FileConn(mine)
+	mine.Close()
+	if err != nil {
+		child.Close()
+		return nil, nil, err
+	}
+	return child, conn, nil
+}
+
 // openNetwork makes the environment's network and serves its Runtime API there, at
 // Lambda's own address (127.0.0.1:9001) where the sandbox gives the environment a
-// network of its own, and relays the AWS endpoint into it.
-func (ev *env) openNetwork() error {
+// network of its own, and relays the AWS endpoint into it. ready are connections
+// made beforehand (a socket the runtime inherits), served first.
+func (ev *env) openNetwork(ready ...net.Conn) error {
 	netw, err := ev.e.Sandbox.Network(context.Background())
 	if err != nil {
 		return err
@@ -161,7 +193,7 @@ func (ev *env) openNetwork() error {
 	if err != nil {
 		return err
 	}
-	ev.rapi = runtimeapi.Serve(ln, ev)
+	ev.rapi = runtimeapi.Serve(ln, ev, ready...)
 	if addr := endpointAddr(ev.e.Endpoint); addr != "" {
 		return netw.Forward(addr)
 	}

@@ -44,6 +44,7 @@ func (s *Service) deleteFunction(w http.ResponseWriter, r *http.Request, p param
 	// tombstone after every write the cache saw.
 	s.forget(k, e.rev+1)
 	s.dropEventConfigs(r.Context(), e.rec.Region, e.rec.Name)
+	s.dropURLs(r.Context(), e.rec.Region, e.rec.Name)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -45,6 +45,11 @@ type params struct {
 //	GET    /2019-09-25/functions/{name}/event-invoke-config      GetFunctionEventInvokeConfig
 //	DELETE /2019-09-25/functions/{name}/event-invoke-config      DeleteFunctionEventInvokeConfig
 //	GET    /2019-09-25/functions/{name}/event-invoke-config/list ListFunctionEventInvokeConfigs
+//	POST   /2021-10-31/functions/{name}/url            CreateFunctionUrlConfig
+//	GET    /2021-10-31/functions/{name}/url            GetFunctionUrlConfig
+//	PUT    /2021-10-31/functions/{name}/url            UpdateFunctionUrlConfig
+//	DELETE /2021-10-31/functions/{name}/url            DeleteFunctionUrlConfig
+//	GET    /2021-10-31/functions/{name}/urls           ListFunctionUrlConfigs
 //	GET    /2016-08-19/account-settings                    GetAccountSettings
 //	POST   /2017-03-31/tags/{arn}                          TagResource
 //	DELETE /2017-03-31/tags/{arn}                          UntagResource
@@ -130,6 +135,21 @@ func (s *Service) route(method, path string) (handlerFunc, params, error) {
 		h, _, err := pick(method, map[string]handlerFunc{"PUT": s.putEventConfig(true), "POST": s.putEventConfig(false),
 			"GET": s.getEventConfig, "DELETE": s.deleteEventConfig})
 		return h, p, err
+	case strings.HasPrefix(path, "/2021-10-31/functions/"):
+		name, sub, err := splitName(path[len("/2021-10-31/functions"):])
+		if err != nil {
+			return nil, p, err
+		}
+		p.function = name
+		switch sub {
+		case "url":
+			h, _, err := pick(method, map[string]handlerFunc{"POST": s.createURL, "GET": s.getURL, "PUT": s.updateURL, "DELETE": s.deleteURL})
+			return h, p, err
+		case "urls":
+			h, _, err := pick(method, map[string]handlerFunc{"GET": s.listURLs})
+			return h, p, err
+		}
+		return nil, p, errUnknownOperation
 	case path == "/2016-08-19/account-settings":
 		return pick(method, map[string]handlerFunc{"GET": s.getAccountSettings})
 	case strings.HasPrefix(path, "/2017-03-31/tags/"):
@@ -203,7 +223,7 @@ func (s *Service) Handles(r *http.Request, signingName string) bool {
 	path := r.URL.Path
 	return strings.HasPrefix(path, "/2015-03-31/") || strings.HasPrefix(path, "/2017-10-31/") ||
 		strings.HasPrefix(path, "/2019-09-30/") || strings.HasPrefix(path, "/2016-08-19/") ||
-		strings.HasPrefix(path, "/2019-09-25/functions/") ||
+		strings.HasPrefix(path, "/2019-09-25/functions/") || strings.HasPrefix(path, "/2021-10-31/functions/") ||
 		strings.HasPrefix(path, "/2017-03-31/tags/") || path == "/2018-10-31/layers" ||
 		strings.HasPrefix(path, "/2018-10-31/layers/")
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/stratus-run/stratus/internal/async"
 	"github.com/stratus-run/stratus/internal/awsproto"
+	"github.com/stratus-run/stratus/internal/awsproto/sigv4"
 	"github.com/stratus-run/stratus/internal/blob"
 	"github.com/stratus-run/stratus/internal/codezip"
 	"github.com/stratus-run/stratus/internal/invoke"
@@ -50,6 +51,17 @@ type Service struct {
 	// AgeUnit is how long one second of MaximumEventAgeInSeconds lasts (default
 	// 1 s); tests shorten it rather than wait minutes.
 	AgeUnit time.Duration
+	// URLPort is the edge's port, for the function URLs reported
+	// (http://{url-id}.lambda-url.{region}.localhost:{URLPort}/).
+	URLPort string
+	// URLVerifier checks the SigV4 signature of requests to AWS_IAM function
+	// URLs; nil accepts any credentials (as the edge does without --auth
+	// strict) but still requires a signature.
+	URLVerifier *sigv4.Verifier
+
+	urlTable *store.Table[urlConfig]
+	urlCache *urls
+	urlCx    context.CancelFunc
 
 	functions     *store.Table[record]
 	layerVersions *store.Table[layerVersion] // "region/name/version"
@@ -136,13 +148,19 @@ func (s *Service) Open(ctx context.Context) error {
 	}
 	s.updateReservedTotal()
 	// Event invoke configs: after the functions, so s.watchCx stops both watches.
-	return s.openEventConfigs(ctx)
+	if err := s.openEventConfigs(ctx); err != nil {
+		return err
+	}
+	return s.openURLs(ctx)
 }
 
 // Close stops the cache's watch.
 func (s *Service) Close(ctx context.Context) error {
 	if s.watchCx != nil {
 		s.watchCx()
+	}
+	if s.urlCx != nil {
+		s.urlCx()
 	}
 	return nil
 }
@@ -267,6 +285,9 @@ func (s *Service) snapshot(rec *record) *invoke.Function {
 		Env:          env,
 		Reserved:     reserved,
 		Command:      command,
+		// Stratus's Node.js client speaks the Runtime API over a socket handed to
+		// it, sparing its cold start node:net.
+		RuntimeAPISocket: runtimes.Family(rec.Runtime) == runtimes.NodeJS,
 
 		LogFormat:           rec.loggingConfig().LogFormat,
 		ApplicationLogLevel: rec.ApplicationLogLevel,

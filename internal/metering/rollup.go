@@ -125,15 +125,26 @@ func (l *Ledger) caughtUp(ctx context.Context) error {
 		return fmt.Errorf("metering: stream info: %w", err)
 	}
 	last := info.State.LastSeq
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	for l.applied.Load() < last {
+	// Waits while the rollup moves; gives up only once it has made no progress
+	// for stall (a slow machine rolls up slowly, a stuck rollup not at all).
+	const stall = 10 * time.Second
+	seen, since := l.applied.Load(), time.Now()
+	for {
+		at := l.applied.Load()
+		if at >= last {
+			return nil
+		}
+		if at != seen {
+			seen, since = at, time.Now()
+		}
+		if time.Since(since) > stall {
+			return fmt.Errorf("metering: rollup is behind (at %d of %d) and not moving", at, last)
+		}
 		select {
 		case <-l.appliedC:
 		case <-time.After(5 * time.Millisecond):
 		case <-ctx.Done():
-			return fmt.Errorf("metering: rollup is behind (at %d of %d): %w", l.applied.Load(), last, ctx.Err())
+			return fmt.Errorf("metering: rollup is behind (at %d of %d): %w", at, last, ctx.Err())
 		}
 	}
-	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -75,13 +76,38 @@ type Server struct {
 
 // Serve answers the Runtime API on ln for env until Close. ln belongs to the Server
 // from then on.
-func Serve(ln net.Listener, env Env) *Server {
+//
+// conns are connections already made to the server (a socket handed to the
+// runtime at its start); they are served before anything ln accepts.
+func Serve(ln net.Listener, env Env, conns ...net.Conn) *Server {
+	if len(conns) > 0 {
+		ln = &readyListener{Listener: ln, ready: conns}
+	}
 	s := &Server{ln: ln, srv: &http.Server{
 		Handler:           &handler{env: env},
 		ReadHeaderTimeout: 10 * time.Second,
 	}}
 	go s.srv.Serve(ln) //nolint:errcheck // Serve ends with ErrServerClosed on Close.
 	return s
+}
+
+// readyListener hands out connections made beforehand, then accepts as ln does.
+type readyListener struct {
+	net.Listener
+	mu    sync.Mutex
+	ready []net.Conn
+}
+
+func (l *readyListener) Accept() (net.Conn, error) {
+	l.mu.Lock()
+	if n := len(l.ready); n > 0 {
+		c := l.ready[0]
+		l.ready = l.ready[1:]
+		l.mu.Unlock()
+		return c, nil
+	}
+	l.mu.Unlock()
+	return l.Listener.Accept()
 }
 
 // Addr is the host:port runtimes use as AWS_LAMBDA_RUNTIME_API.

@@ -35,6 +35,10 @@ type Spec struct {
 	// Output receives the runtime's stdout and stderr. The sandbox keeps its own
 	// reference; the caller may close its copy once Start returns.
 	Output *os.File
+	// ExtraFiles are open files the runtime inherits as descriptors 3, 4, ... (a
+	// Runtime API connection made ready for Stratus's own runtime clients). The
+	// caller may close its copies once Start returns.
+	ExtraFiles []*os.File
 }
 
 // Sandbox starts execution environments.

@@ -5,10 +5,12 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -114,6 +116,24 @@ func main() {
 			// The log stream names the environment in any sandbox; a pid is 1
 			// in a container's pid namespace.
 			return map[string]any{"pid": os.Getpid(), "stream": os.Getenv("AWS_LAMBDA_LOG_STREAM_NAME")}, nil
+		case "event":
+			// Answers an HTTP front door with the raw event it received as the body,
+			// so a test can check every field of it.
+			return map[string]any{"statusCode": 200, "headers": map[string]string{"Content-Type": "application/json"},
+				"body": string(ev)}, nil
+		case "respond":
+			// Answers with the request's body as the function's raw answer, so a
+			// test can drive every response shape through one function.
+			return respond(ev)
+		case "httpsleep":
+			// Sleeps for the milliseconds of the query parameter ms, then answers.
+			var in struct {
+				Query map[string]string `json:"queryStringParameters"`
+			}
+			json.Unmarshal(ev, &in) //nolint:errcheck
+			ms, _ := strconv.Atoi(in.Query["ms"])
+			time.Sleep(time.Duration(ms) * time.Millisecond)
+			return map[string]any{"statusCode": 200, "body": "slept"}, nil
 		case "chain":
 			return chain(ctx, ev)
 		case "marker":
@@ -126,6 +146,30 @@ func main() {
 		}
 		return nil, fmt.Errorf("unknown mode %q", mode)
 	})
+}
+
+// respond returns the body of a proxy event (base64-decoded when it is) as the
+// function's raw answer; a body that is not JSON is answered as a JSON string.
+func respond(ev json.RawMessage) (json.RawMessage, error) {
+	var in struct {
+		Body            string `json:"body"`
+		IsBase64Encoded bool   `json:"isBase64Encoded"`
+	}
+	if err := json.Unmarshal(ev, &in); err != nil {
+		return nil, err
+	}
+	body := []byte(in.Body)
+	if in.IsBase64Encoded {
+		b, err := base64.StdEncoding.DecodeString(in.Body)
+		if err != nil {
+			return nil, err
+		}
+		body = b
+	}
+	if json.Valid(body) {
+		return body, nil
+	}
+	return json.Marshal(string(body))
 }
 
 // postInitError reports an init failure through the Runtime API, as runtimes do when

@@ -206,8 +206,14 @@ func (s *Sandbox) Start(ctx context.Context, spec sandbox.Spec) (sandbox.Instanc
 	// create, then start: created, the container's init waits for start, so it is
 	// reparented to Stratus before it can exit; with run --detach a runtime that
 	// exits at once can be reaped by crun itself, taking its exit status along.
-	cmd := exec.Command(s.Runtime, "--log", logFile, "create", "--bundle", bundle, "--pid-file", pidFile, id)
+	args := []string{"--log", logFile, "create", "--bundle", bundle, "--pid-file", pidFile}
+	if n := len(spec.ExtraFiles); n > 0 {
+		// Descriptors 3 and up pass through to the container's init.
+		args = append(args, "--preserve-fds", strconv.Itoa(n))
+	}
+	cmd := exec.Command(s.Runtime, append(args, id)...)
 	cmd.Stdout, cmd.Stderr = spec.Output, spec.Output
+	cmd.ExtraFiles = spec.ExtraFiles
 	in := &instance{s: s, id: id, bundle: bundle, cgroup: cgroup, memMB: spec.MemoryMB, done: make(chan struct{})}
 	if err := s.launch.start(cmd); err != nil {
 		os.RemoveAll(bundle)

@@ -39,6 +39,7 @@ func (*Sandbox) Start(ctx context.Context, spec sandbox.Spec) (sandbox.Instance,
 	cmd.Env = spec.Env
 	cmd.Stdout = spec.Output
 	cmd.Stderr = spec.Output
+	cmd.ExtraFiles = spec.ExtraFiles
 	// Setpgid puts the runtime and all it forks in one group, so Stop kills every
 	// process the function left behind. Pdeathsig ends the runtime if Stratus dies.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}

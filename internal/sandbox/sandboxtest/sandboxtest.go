@@ -32,6 +32,22 @@ func Run(t *testing.T, sb sandbox.Sandbox) {
 			t.Errorf("output %q", got)
 		}
 	})
+	t.Run("extra files", func(t *testing.T) {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		out := startWith(t, sb, script(t, `echo through-fd-3 >&3`), nil, []*os.File{w})
+		w.Close()
+		if err := out.inst.Wait(); err != nil {
+			t.Fatalf("Wait: %v", err)
+		}
+		b, _ := io.ReadAll(r)
+		if string(b) != "through-fd-3\n" {
+			t.Errorf("descriptor 3 carried %q", b)
+		}
+	})
 	t.Run("exit status", func(t *testing.T) {
 		out := start(t, sb, script(t, `exit 3`), nil)
 		err := out.inst.Wait()
@@ -106,7 +122,7 @@ func Run(t *testing.T, sb sandbox.Sandbox) {
 		// shell's /dev/tcp-free tools: python would do, but sh and cat suffice
 		// where bash's /dev/tcp exists.
 		code := script(t, `exec bash -c 'exec 3<>/dev/tcp/`+strings.Replace(ln.Addr().String(), ":", "/", 1)+`; cat <&3'`)
-		out := startIn(t, sb, netw, code, nil)
+		out := startIn(t, sb, netw, code, nil, nil)
 		if got := out.firstLine(t); got != "hello from the host side" {
 			t.Errorf("read %q through the environment's listener", got)
 		}
@@ -149,10 +165,20 @@ func start(t *testing.T, sb sandbox.Sandbox, code string, env []string) *started
 		t.Fatalf("Network: %v", err)
 	}
 	t.Cleanup(func() { netw.Close() })
-	return startIn(t, sb, netw, code, env)
+	return startIn(t, sb, netw, code, env, nil)
 }
 
-func startIn(t *testing.T, sb sandbox.Sandbox, netw sandbox.Network, code string, env []string) *started {
+func startWith(t *testing.T, sb sandbox.Sandbox, code string, env []string, extra []*os.File) *started {
+	t.Helper()
+	netw, err := sb.Network(context.Background())
+	if err != nil {
+		t.Fatalf("Network: %v", err)
+	}
+	t.Cleanup(func() { netw.Close() })
+	return startIn(t, sb, netw, code, env, extra)
+}
+
+func startIn(t *testing.T, sb sandbox.Sandbox, netw sandbox.Network, code string, env []string, extra []*os.File) *started {
 	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -160,7 +186,7 @@ func startIn(t *testing.T, sb sandbox.Sandbox, netw sandbox.Network, code string
 	}
 	inst, err := sb.Start(context.Background(), sandbox.Spec{
 		ID: strconv.FormatInt(seq.Add(1), 10), Command: []string{filepath.Join(sb.Paths(code, "").TaskRoot, "bootstrap")},
-		Env: append([]string{"PATH=/usr/bin:/bin"}, env...), CodeDir: code, MemoryMB: 128, Network: netw, Output: w,
+		Env: append([]string{"PATH=/usr/bin:/bin"}, env...), CodeDir: code, MemoryMB: 128, Network: netw, Output: w, ExtraFiles: extra,
 	})
 	w.Close()
 	if err != nil {

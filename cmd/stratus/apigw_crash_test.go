@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
+	v2types "github.com/aws/aws-sdk-go-v2/service/apigatewayv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/stratus-run/stratus/internal/testfn"
+)
+
+// TestAPIGatewaySurvivesKill creates routes from several clients while the server
+// is killed with SIGKILL, restarts it on the same data directory and checks that
+// every route that got its 201, and the function URL, are there and serve.
+func TestAPIGatewaySurvivesKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills a server process")
+	}
+	root, err := testfn.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "stratus")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/stratus")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	dataDir := t.TempDir()
+	sp := startServerProcess(t, bin, dataDir)
+	ts := &testServer{URL: sp.URL}
+	ctx := context.Background()
+	lc, gw := ts.lambdaClient(), ts.apigwv2Client()
+	fn := createFn(t, lc, "durable", "event")
+	furl, err := lc.CreateFunctionUrlConfig(ctx, &lambda.CreateFunctionUrlConfigInput{FunctionName: aws.String("durable"), AuthType: types.FunctionUrlAuthTypeNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, integ := httpAPI(t, gw, *fn.FunctionArn, "2.0")
+	if _, err := gw.CreateStage(ctx, &apigatewayv2.CreateStageInput{ApiId: &id, StageName: aws.String("$default"), AutoDeploy: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu       sync.Mutex
+		accepted []string
+		n        atomic.Int64
+		wg       sync.WaitGroup
+	)
+	stop := make(chan struct{})
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				key := fmt.Sprintf("GET /r%d/%d", g, i)
+				if _, err := gw.CreateRoute(ctx, &apigatewayv2.CreateRouteInput{ApiId: &id, RouteKey: aws.String(key),
+					Target: aws.String("integrations/" + integ)}); err != nil {
+					continue // not accepted: the server is gone
+				}
+				mu.Lock()
+				accepted = append(accepted, key)
+				mu.Unlock()
+				n.Add(1)
+			}
+		}()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for n.Load() < 40 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	sp.kill()
+	close(stop)
+	wg.Wait()
+	if len(accepted) == 0 {
+		t.Fatal("no route was accepted before the kill")
+	}
+
+	sp2 := startServerProcess(t, bin, dataDir)
+	ts2 := &testServer{URL: sp2.URL}
+	routes, err := ts2.apigwv2Client().GetRoutes(ctx, &apigatewayv2.GetRoutesInput{ApiId: &id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]v2types.Route{}
+	for _, r := range routes.Items {
+		have[*r.RouteKey] = r
+	}
+	for _, k := range accepted {
+		if _, ok := have[k]; !ok {
+			t.Errorf("route %q was acknowledged before the kill and is gone", k)
+		}
+	}
+	last := accepted[len(accepted)-1]
+	if res := ts2.call(t, "GET", id+".execute-api.localhost", last[len("GET "):], nil, nil); res.Status != 200 {
+		t.Errorf("GET %s after the restart: %d %s", last, res.Status, res.Body)
+	}
+	if res := ts2.call(t, "GET", urlHost(t, *furl.FunctionUrl), "/", nil, nil); res.Status != 200 {
+		t.Errorf("function URL after the restart: %d %s", res.Status, res.Body)
+	}
+	t.Logf("%d routes acknowledged before the kill, all there after it", len(accepted))
+}
