@@ -266,6 +266,15 @@ func TestIsolation(t *testing.T) {
 		}
 	})
 
+	attack(t, c, "make a user namespace to gain capabilities", func(t *testing.T) {
+		createFn(t, c, "escaper", "run")
+		var got struct{ Output, Error string }
+		json.Unmarshal(invokeFn(t, c, "escaper", `{"Cmd":"unshare -U -r id -u && echo ESCAPED"}`).Payload, &got) //nolint:errcheck
+		if strings.Contains(got.Output, "ESCAPED") || !strings.Contains(got.Output, "Operation not permitted") {
+			t.Errorf("unshare -U -r: %+v", got)
+		}
+	})
+
 	attack(t, c, "flood stdout", func(t *testing.T) {
 		createFn(t, c, "flooder", "flood")
 		out := invokeFn(t, c, "flooder", `{"Ms":500}`)

@@ -132,6 +132,14 @@ func hostile(ctx context.Context, mode string, ev json.RawMessage) (out any, err
 				return nil, ctx.Err(), true
 			}
 		}
+	case "run":
+		// Runs a shell command to its end and returns its output and error.
+		out, err := exec.Command("/bin/sh", "-c", in.Cmd).CombinedOutput()
+		msg := ""
+		if err != nil {
+			msg = err.Error()
+		}
+		return map[string]string{"output": string(out), "error": msg}, nil, true
 	case "sh":
 		// Runs a shell command and returns at once, leaving whatever it started;
 		// with Check, reports the gaps in the timestamps it wrote to Paths[0].

@@ -84,6 +84,7 @@ func (s *Sandbox) config(spec sandbox.Spec, ns *netns, cgroup string) *specs.Spe
 		Mounts: mounts,
 		Linux: &specs.Linux{
 			CgroupsPath: cgroup,
+			Seccomp:     seccompProfile(),
 			Namespaces:  namespaces,
 			Resources: &specs.LinuxResources{
 				Memory: mem,

@@ -1,7 +1,8 @@
 // Package oci runs each execution environment as a container under an OCI runtime
 // (crun, or runc): a read-only root made of the host's runtime directories, the
 // code at /var/task and layers at /opt, a private /tmp sized by EphemeralStorage,
-// Lambda's unprivileged user with no capabilities, its own pid, mount, ipc, uts
+// Lambda's unprivileged user with no capabilities and a seccomp filter against
+// namespace, mount, keyring, BPF and module calls, its own pid, mount, ipc, uts
 // and network namespaces, and cgroup limits derived from MemorySize as Lambda's
 // (memory; CPU at one vCPU per 1,769 MB; 1,024 pids; 1,024 open files). Between
 // invocations the engine freezes it with the cgroup freezer.
