@@ -128,13 +128,15 @@ func TestQueueWaitsForNotBefore(t *testing.T) {
 func TestQueueLongHandlerNotRedelivered(t *testing.T) {
 	st := openStore(t, t.TempDir())
 	var seen counter
-	q := openQueue(t, st, &Queue{AckWait: 300 * time.Millisecond, Handle: func(ctx context.Context, ev *Event) Outcome {
+	// The handler outlasts three AckWaits; the ack wait is long enough that a
+	// heartbeat (every AckWait/3) delayed by a loaded machine still arrives in time.
+	q := openQueue(t, st, &Queue{AckWait: 800 * time.Millisecond, Handle: func(ctx context.Context, ev *Event) Outcome {
 		seen.add(ev.ID)
-		time.Sleep(time.Second)
+		time.Sleep(2500 * time.Millisecond)
 		return Done
 	}})
 	publish(t, q, &Event{ID: "long"})
-	eventually(t, 5*time.Second, func() bool { s, _ := q.Stats(context.Background()); return s.Depth == 0 }, "the event done")
+	eventually(t, 10*time.Second, func() bool { s, _ := q.Stats(context.Background()); return s.Depth == 0 }, "the event done")
 	if n := seen.get("long"); n != 1 {
 		t.Errorf("delivered %d times", n)
 	}
