@@ -170,6 +170,13 @@ func (m *Main) ParseFlags(args []string) error {
 // stopping every execution environment.
 func (m *Main) Run(ctx context.Context) error {
 	logger := slog.New(slog.NewTextHandler(m.Stderr, nil))
+	// Every path under the data dir reaches runtimes and containers, which start
+	// elsewhere than the server's working directory: make it absolute once.
+	dataDir, err := filepath.Abs(m.DataDir)
+	if err != nil {
+		return err
+	}
+	m.DataDir = dataDir
 	if err := os.MkdirAll(m.DataDir, 0o755); err != nil {
 		return err
 	}
