@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os/exec"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,8 +13,6 @@ import (
 	v2types "github.com/aws/aws-sdk-go-v2/service/apigatewayv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
-
-	"github.com/stratus-run/stratus/internal/testfn"
 )
 
 // TestAPIGatewaySurvivesKill creates routes from several clients while the server
@@ -26,16 +22,7 @@ func TestAPIGatewaySurvivesKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills a server process")
 	}
-	root, err := testfn.ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(t.TempDir(), "stratus")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/stratus")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := serverBinary(t, t.TempDir())
 	dataDir := t.TempDir()
 	sp := startServerProcess(t, bin, dataDir)
 	ts := &testServer{URL: sp.URL}

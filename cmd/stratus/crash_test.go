@@ -18,8 +18,6 @@ import (
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
-
-	"github.com/stratus-run/stratus/internal/testfn"
 )
 
 // serverProcess is `stratus server` run as a process of its own, so it can be
@@ -99,16 +97,7 @@ func TestAsyncSurvivesKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills a server process")
 	}
-	root, err := testfn.ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(t.TempDir(), "stratus")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/stratus")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := serverBinary(t, t.TempDir())
 	dataDir := t.TempDir()
 	flags := []string{"--async-ack-wait", "1s", "--async-retry-delay", "50ms", hostFiles[0], hostFiles[1]}
 	sp := startServerProcess(t, bin, dataDir, flags...)

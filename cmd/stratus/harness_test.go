@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -137,4 +138,19 @@ func buildFunctionZip() ([]byte, error) {
 	defer os.RemoveAll(dir)
 	_, zipped, err := testfn.BuildFunction(root, dir)
 	return zipped, err
+}
+
+// serverBinary builds cmd/stratus into dir/stratus, for tests that run the server
+// as a process of its own (to kill it, or to start it as a user does).
+func serverBinary(t testing.TB, dir string) string {
+	t.Helper()
+	root, err := testfn.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "stratus")
+	if err := testfn.GoBuild(root, "./cmd/stratus", bin); err != nil {
+		t.Fatal(err)
+	}
+	return bin
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/stratus-run/stratus/bench"
-	"github.com/stratus-run/stratus/internal/testfn"
 )
 
 // TestServerWithDefaults runs the binary as the README's first command does: from
@@ -22,15 +21,8 @@ import (
 // ".stratus" (every other test passes an absolute one). Paths under it reach
 // runtimes and containers, which start in other directories.
 func TestServerWithDefaults(t *testing.T) {
-	root, err := testfn.ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "stratus")
-	if err := testfn.GoBuild(root, "./cmd/stratus", bin); err != nil {
-		t.Fatal(err)
-	}
+	bin := serverBinary(t, dir)
 	work := filepath.Join(dir, "work")
 	if err := os.Mkdir(work, 0o755); err != nil {
 		t.Fatal(err)

@@ -13,21 +13,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/stratus-run/stratus/bench"
-	"github.com/stratus-run/stratus/internal/testfn"
 )
 
 // TestVersionsSurviveKill: what PublishVersion, CreateAlias and UpdateAlias
 // acknowledged is still there after the server is killed with SIGKILL.
 func TestVersionsSurviveKill(t *testing.T) {
-	root, err := testfn.ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "stratus")
-	if err := testfn.GoBuild(root, "./cmd/stratus", bin); err != nil {
-		t.Fatal(err)
-	}
+	bin := serverBinary(t, dir)
 	ctx := context.Background()
 	start := func() (*bench.Process, *lambda.Client) {
 		p, err := bench.StartProcess(ctx, time.Minute, bin, "server", "--listen", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "data"))
