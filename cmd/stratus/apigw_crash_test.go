@@ -3,10 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
@@ -37,45 +34,14 @@ func TestAPIGatewaySurvivesKill(t *testing.T) {
 	if _, err := gw.CreateStage(ctx, &apigatewayv2.CreateStageInput{ApiId: &id, StageName: aws.String("$default"), AutoDeploy: aws.Bool(true)}); err != nil {
 		t.Fatal(err)
 	}
-	var (
-		mu       sync.Mutex
-		accepted []string
-		n        atomic.Int64
-		wg       sync.WaitGroup
-	)
-	stop := make(chan struct{})
-	for g := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				key := fmt.Sprintf("GET /r%d/%d", g, i)
-				if _, err := gw.CreateRoute(ctx, &apigatewayv2.CreateRouteInput{ApiId: &id, RouteKey: aws.String(key),
-					Target: aws.String("integrations/" + integ)}); err != nil {
-					continue // not accepted: the server is gone
-				}
-				mu.Lock()
-				accepted = append(accepted, key)
-				mu.Unlock()
-				n.Add(1)
-			}
-		}()
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for n.Load() < 40 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	sp.kill()
-	close(stop)
-	wg.Wait()
-	if len(accepted) == 0 {
-		t.Fatal("no route was accepted before the kill")
-	}
+	accepted := acceptUntilKilled(t, sp, 40, "route", func(g, i int) (string, bool) {
+		key := fmt.Sprintf("GET /r%d/%d", g, i)
+		if _, err := gw.CreateRoute(ctx, &apigatewayv2.CreateRouteInput{ApiId: &id, RouteKey: aws.String(key),
+			Target: aws.String("integrations/" + integ)}); err != nil {
+			return "", false // not accepted: the server is gone
+		}
+		return key, true
+	})
 
 	sp2 := startServerProcess(t, bin, dataDir)
 	ts2 := &testServer{URL: sp2.URL}

@@ -86,6 +86,51 @@ func (sp *serverProcess) stop() {
 	}
 }
 
+// acceptUntilKilled calls accept from 4 goroutines (g), each numbering its calls
+// (i), until want calls were acknowledged or 10 s passed, then kills sp while they
+// go on, and returns the keys of the acknowledged calls in the order they came.
+func acceptUntilKilled(t *testing.T, sp *serverProcess, want int64, what string, accept func(g, i int) (key string, ok bool)) []string {
+	t.Helper()
+	var (
+		mu       sync.Mutex
+		accepted []string
+		n        atomic.Int64
+		wg       sync.WaitGroup
+	)
+	stop := make(chan struct{})
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if key, ok := accept(g, i); ok {
+					mu.Lock()
+					accepted = append(accepted, key)
+					mu.Unlock()
+					n.Add(1)
+				}
+			}
+		}()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for n.Load() < want && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	sp.kill()
+	time.Sleep(100 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	if len(accepted) == 0 {
+		t.Fatalf("no %s was accepted before the kill", what)
+	}
+	return accepted
+}
+
 func (sp *serverProcess) client() *lambda.Client {
 	return (&testServer{URL: sp.URL}).lambdaClient()
 }
@@ -105,59 +150,28 @@ func TestAsyncSurvivesKill(t *testing.T) {
 	createFn(t, c, "crashy", "append")
 	file := filepath.Join(t.TempDir(), "ran")
 
-	var (
-		mu       sync.Mutex
-		accepted = map[string]bool{}
-		n        atomic.Int64
-		wg       sync.WaitGroup
-	)
-	stop := make(chan struct{})
-	for g := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				out, err := c.Invoke(context.Background(), &lambda.InvokeInput{
-					FunctionName: aws.String("crashy"), InvocationType: types.InvocationTypeEvent,
-					Payload: []byte(jsonString(map[string]any{"file": file, "ms": 30, "g": g, "i": i})),
-				})
-				if err != nil {
-					continue // not accepted: the server is gone
-				}
-				id, _ := awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
-				mu.Lock()
-				accepted[id] = true
-				mu.Unlock()
-				n.Add(1)
-			}
-		}()
-	}
 	// Kill while events are being accepted and delivered.
-	deadline := time.Now().Add(10 * time.Second)
-	for n.Load() < 200 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
+	ids := acceptUntilKilled(t, sp, 200, "event", func(g, i int) (string, bool) {
+		out, err := c.Invoke(context.Background(), &lambda.InvokeInput{
+			FunctionName: aws.String("crashy"), InvocationType: types.InvocationTypeEvent,
+			Payload: []byte(jsonString(map[string]any{"file": file, "ms": 30, "g": g, "i": i})),
+		})
+		if err != nil {
+			return "", false // not accepted: the server is gone
+		}
+		id, _ := awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
+		return id, true
+	})
+	accepted := map[string]bool{}
+	for _, id := range ids {
+		accepted[id] = true
 	}
-	sp.kill()
-	time.Sleep(100 * time.Millisecond)
-	close(stop)
-	wg.Wait()
-	mu.Lock()
 	total := len(accepted)
-	mu.Unlock()
-	if total == 0 {
-		t.Fatal("no event was accepted before the kill")
-	}
 	ranBefore := len(readLines(t, file))
 	t.Logf("%d events accepted, %d runs before the kill", total, ranBefore)
 
-	sp2 := startServerProcess(t, bin, dataDir, flags...)
-	_ = sp2
-	deadline = time.Now().Add(30 * time.Second)
+	startServerProcess(t, bin, dataDir, flags...)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		seen := map[string]bool{}
 		for _, l := range readLines(t, file) {
