@@ -66,14 +66,10 @@ func (s *Service) serveV1(w http.ResponseWriter, r *http.Request) error {
 	return h(w, r, args)
 }
 
-func (s *Service) restNotFound(id string) *awsproto.Error {
-	return notFound("Invalid API identifier specified %s:%s", s.Account, id)
-}
-
 func (s *Service) lookupRest(r *http.Request, id string) (*restAPI, error) {
 	a := s.restC.get(id)
 	if a == nil || a.Region != region(r) {
-		return nil, s.restNotFound(id)
+		return nil, s.apiNotFound(id)
 	}
 	return a, nil
 }
@@ -84,7 +80,7 @@ func (s *Service) mutateRest(r *http.Request, id string, fn func(*restAPI) error
 	}
 	a, err := update(r.Context(), s.restAPIs, &s.restC, id, fn)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, s.restNotFound(id)
+		return nil, s.apiNotFound(id)
 	}
 	return a, err
 }
@@ -190,7 +186,7 @@ func (s *Service) deleteRestAPI(w http.ResponseWriter, r *http.Request, args []s
 	}
 	if err := remove(r.Context(), s.restAPIs, &s.restC, args[0]); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return s.restNotFound(args[0])
+			return s.apiNotFound(args[0])
 		}
 		return err
 	}

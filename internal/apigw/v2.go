@@ -74,6 +74,7 @@ func (s *Service) serveV2(w http.ResponseWriter, r *http.Request) error {
 	return h(w, r, args)
 }
 
+// apiNotFound is the NotFoundException of a missing API, HTTP or REST alike.
 func (s *Service) apiNotFound(id string) *awsproto.Error {
 	return notFound("Invalid API identifier specified %s:%s", s.Account, id)
 }
