@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/stratus-run/stratus/internal/runtimeapi"
 	"github.com/stratus-run/stratus/internal/runtimes"
 )
 
@@ -238,20 +239,14 @@ func (b *BootstrapStart) Run(ctx context.Context) (wall, cpu time.Duration, err 
 	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = b.dir, b.env, &out, &out
 	var conn net.Conn
 	if b.viaFD {
-		fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+		child, c, err := runtimeapi.SocketPair()
 		if err != nil {
 			return 0, 0, err
 		}
-		child, mine := os.NewFile(uintptr(fds[0]), "child"), os.NewFile(uintptr(fds[1]), "mine")
-		conn, err = net.FileConn(mine)
-		mine.Close()
-		if err != nil {
-			child.Close()
-			return 0, 0, err
-		}
+		conn = c
 		defer child.Close()
 		cmd.ExtraFiles = []*os.File{child}
-		cmd.Env = append(cmd.Env[:len(cmd.Env):len(cmd.Env)], "_STRATUS_RUNTIME_API_FD=3")
+		cmd.Env = append(cmd.Env[:len(cmd.Env):len(cmd.Env)], runtimeapi.SocketEnv+"=3")
 	}
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {

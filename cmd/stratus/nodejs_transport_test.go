@@ -11,9 +11,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stratus-run/stratus/internal/runtimeapi"
 )
 
 // TestNodejsBootstrapTransports runs Stratus's Node.js client against a Runtime API
@@ -88,21 +89,14 @@ func TestNodejsBootstrapTransports(t *testing.T) {
 				"LAMBDA_TASK_ROOT=" + dir, "AWS_EXECUTION_ENV=AWS_Lambda_nodejs20.x", "PATH=/usr/bin:/bin"}
 			var served net.Listener = ln
 			if viaFD {
-				fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-				if err != nil {
-					t.Fatal(err)
-				}
-				child := os.NewFile(uintptr(fds[0]), "child")
-				mine := os.NewFile(uintptr(fds[1]), "mine")
-				conn, err := net.FileConn(mine)
-				mine.Close()
+				child, conn, err := runtimeapi.SocketPair()
 				if err != nil {
 					t.Fatal(err)
 				}
 				defer child.Close()
 				cmd.ExtraFiles = []*os.File{child}
-				cmd.Env = append(cmd.Env, "_STRATUS_RUNTIME_API_FD=3")
-				served = &oneConnListener{Listener: ln, c: conn}
+				cmd.Env = append(cmd.Env, runtimeapi.SocketEnv+"=3")
+				served = runtimeapi.WithConns(ln, conn)
 			}
 			go srv.Serve(served) //nolint:errcheck
 			defer srv.Close()
@@ -122,20 +116,4 @@ func TestNodejsBootstrapTransports(t *testing.T) {
 			}
 		})
 	}
-}
-
-// oneConnListener serves one connection made beforehand, then what ln accepts.
-type oneConnListener struct {
-	net.Listener
-	once sync.Once
-	c    net.Conn
-}
-
-func (l *oneConnListener) Accept() (net.Conn, error) {
-	var c net.Conn
-	l.once.Do(func() { c = l.c })
-	if c != nil {
-		return c, nil
-	}
-	return l.Listener.Accept()
 }

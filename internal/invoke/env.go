@@ -87,7 +87,7 @@ func (e *Engine) startEnv(p *pool, c *call) {
 	var extra []*os.File
 	var ready []net.Conn
 	if fn.RuntimeAPISocket {
-		if child, conn, err := socketPair(); err == nil {
+		if child, conn, err := runtimeapi.SocketPair(); err == nil {
 			extra, ready = []*os.File{child}, []net.Conn{conn}
 			defer child.Close() // the runtime has its own copy once started
 		}
@@ -125,7 +125,7 @@ func (e *Engine) startEnv(p *pool, c *call) {
 		"AWS_LAMBDA_LOG_STREAM_NAME="+ev.stream,
 	)
 	if extra != nil {
-		envv = append(envv, "_STRATUS_RUNTIME_API_FD=3")
+		envv = append(envv, runtimeapi.SocketEnv+"=3")
 	}
 	inst, err := e.Sandbox.Start(context.Background(), sandbox.Spec{
 		ID:          ev.id,

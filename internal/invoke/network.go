@@ -4,29 +4,9 @@ import (
 	"context"
 	"net"
 	"net/url"
-	"os"
-	"syscall"
 
 	"github.com/stratus-run/stratus/internal/runtimeapi"
 )
-
-// socketPair returns the two ends of a new connection: one for a runtime to
-// inherit, one for the Runtime API server.
-func socketPair() (*os.File, net.Conn, error) {
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, nil, err
-	}
-	child := os.NewFile(uintptr(fds[0]), "runtime-api")
-	mine := os.NewFile(uintptr(fds[1]), "runtime-api")
-	conn, err := net.FileConn(mine)
-	mine.Close()
-	if err != nil {
-		child.Close()
-		return nil, nil, err
-	}
-	return child, conn, nil
-}
 
 // openNetwork makes the environment's network and serves its Runtime API there, at
 // Lambda's own address (127.0.0.1:9001) where the sandbox gives the environment a

@@ -8,7 +8,9 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"os"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -81,7 +83,7 @@ type Server struct {
 // runtime at its start); they are served before anything ln accepts.
 func Serve(ln net.Listener, env Env, conns ...net.Conn) *Server {
 	if len(conns) > 0 {
-		ln = &readyListener{Listener: ln, ready: conns}
+		ln = WithConns(ln, conns...)
 	}
 	s := &Server{ln: ln, srv: &http.Server{
 		Handler:           &handler{env: env},
@@ -89,6 +91,34 @@ func Serve(ln net.Listener, env Env, conns ...net.Conn) *Server {
 	}}
 	go s.srv.Serve(ln) //nolint:errcheck // Serve ends with ErrServerClosed on Close.
 	return s
+}
+
+// WithConns is ln, handing out conns (made beforehand) before anything it accepts.
+func WithConns(ln net.Listener, conns ...net.Conn) net.Listener {
+	return &readyListener{Listener: ln, ready: conns}
+}
+
+// SocketEnv names the descriptor of a Runtime API connection a runtime inherits
+// (see SocketPair); Stratus's own runtime clients look for it.
+const SocketEnv = "_STRATUS_RUNTIME_API_FD"
+
+// SocketPair returns the two ends of a new connection: a file for a runtime to
+// inherit (as cmd.ExtraFiles, descriptor 3 for the first), and a connection for
+// the Runtime API server (Serve's conns).
+func SocketPair() (*os.File, net.Conn, error) {
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	child := os.NewFile(uintptr(fds[0]), "runtime-api")
+	mine := os.NewFile(uintptr(fds[1]), "runtime-api")
+	conn, err := net.FileConn(mine)
+	mine.Close()
+	if err != nil {
+		child.Close()
+		return nil, nil, err
+	}
+	return child, conn, nil
 }
 
 // readyListener hands out connections made beforehand, then accepts as ln does.
