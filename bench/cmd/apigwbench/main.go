@@ -17,25 +17,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"strconv"
-	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/stratus-run/stratus/bench"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "apigwbench:", err)
-		os.Exit(1)
-	}
-}
+func main() { bench.Main("apigwbench", run) }
 
 type phase struct {
 	name    string
@@ -55,13 +43,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	var counts []int
-	for f := range strings.SplitSeq(*clients, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 || n > 512 {
-			return fmt.Errorf("--clients: %q is not a count from 1 to 512", f)
-		}
-		counts = append(counts, n)
+	counts, err := bench.ParseCounts(*clients, 512)
+	if err != nil {
+		return err
 	}
 	if *rounds < 1 || *requests < *rounds || *duration <= 0 {
 		return errors.New("--rounds must be at least 1 and at most --requests; --duration positive")

@@ -22,12 +22,8 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -40,14 +36,7 @@ import (
 
 const fnName = "bench-append"
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "asyncbench:", err)
-		os.Exit(1)
-	}
-}
+func main() { bench.Main("asyncbench", run) }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("asyncbench", flag.ContinueOnError)
@@ -61,13 +50,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	var clients []int
-	for f := range strings.SplitSeq(*clientsFlag, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			return fmt.Errorf("--clients: bad count %q", f)
-		}
-		clients = append(clients, n)
+	clients, err := bench.ParseCounts(*clientsFlag, 512)
+	if err != nil {
+		return err
 	}
 	var flags []string
 	if *profile != "" {

@@ -21,24 +21,15 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"runtime/pprof"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/stratus-run/stratus/bench"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "invokebench:", err)
-		os.Exit(1)
-	}
-}
+func main() { bench.Main("invokebench", run) }
 
 // config is the command line.
 type config struct {
@@ -76,12 +67,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	for f := range strings.SplitSeq(*clients, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 || n > 256 {
-			return nil, fmt.Errorf("--clients: %q is not a count from 1 to 256", f)
-		}
-		c.clients = append(c.clients, n)
+	var err error
+	if c.clients, err = bench.ParseCounts(*clients, 256); err != nil {
+		return nil, err
 	}
 	if *fnEnv != "" {
 		c.fnEnv = map[string]string{}

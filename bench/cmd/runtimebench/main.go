@@ -36,23 +36,14 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/stratus-run/stratus/bench"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "runtimebench:", err)
-		os.Exit(1)
-	}
-}
+func main() { bench.Main("runtimebench", run) }
 
 // config is the command line.
 type config struct {
