@@ -96,6 +96,7 @@ type Main struct {
 	Listen             string
 	DataDir            string
 	SandboxKind        string
+	SandboxPool        int
 	Auth               string
 	CredentialsFile    string
 	Region             string
@@ -120,6 +121,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.SetOutput(m.Stderr)
 	fs.StringVar(&m.Listen, "listen", "127.0.0.1:4566", "address to serve the AWS endpoint on")
 	fs.StringVar(&m.DataDir, "data-dir", ".stratus", "directory for state, code and queues")
+	fs.IntVar(&m.SandboxPool, "sandbox-pool", 4, "oci: containers kept created ahead of need, so that a cold start skips creating one (0: create each on demand)")
 	fs.StringVar(&m.SandboxKind, "sandbox", "auto", "execution environment sandbox: oci (containers under crun or runc), process (no isolation), or auto (oci where it works, else process with a warning)")
 	fs.StringVar(&m.Auth, "auth", "none", "request authentication: none (any key accepted) or strict (SigV4 verified)")
 	fs.StringVar(&m.CredentialsFile, "credentials-file", "", "AWS shared-credentials file of the keys --auth strict accepts")

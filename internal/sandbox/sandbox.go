@@ -81,6 +81,15 @@ type Network interface {
 	Close() error
 }
 
+// RuntimeConner is implemented by a Network whose environment comes with a socket
+// its runtime will inherit as descriptor 3 (a container created ahead of need
+// holds one from its creation). RuntimeConn returns Stratus's end, or nil when
+// there is none; the engine serves the Runtime API on it and passes no
+// ExtraFiles.
+type RuntimeConner interface {
+	RuntimeConn() net.Conn
+}
+
 // Instance is one running execution environment.
 type Instance interface {
 	// Wait blocks until every process of the environment has exited and returns
