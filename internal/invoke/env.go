@@ -101,7 +101,7 @@ func (e *Engine) startEnv(p *pool, c *call) {
 		}
 		command = []string{boot}
 	}
-	r, w, err := os.Pipe()
+	r, w, err := ev.outputPipe()
 	if err != nil {
 		ev.failStart(c, "Runtime.Unknown", fmt.Sprintf("RequestId: %s Error: %v", c.id, err))
 		return
@@ -134,7 +134,9 @@ func (e *Engine) startEnv(p *pool, c *call) {
 		Output:      w,
 		ExtraFiles:  extra,
 	})
-	w.Close()
+	if w != nil {
+		w.Close()
+	}
 	if err != nil {
 		r.Close()
 		ev.failStart(c, "Runtime.InvalidEntrypoint", fmt.Sprintf("RequestId: %s Error: %v", c.id, err))

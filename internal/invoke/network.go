@@ -24,7 +24,7 @@ func (ev *env) openNetwork(socket bool) (extra []*os.File, inherits bool, err er
 	ev.netw = netw
 	var ready []net.Conn
 	if socket {
-		if rc, ok := netw.(sandbox.RuntimeConner); ok {
+		if rc, ok := netw.(sandbox.Prepared); ok {
 			if c := rc.RuntimeConn(); c != nil {
 				ready = []net.Conn{c}
 			}
@@ -44,6 +44,17 @@ func (ev *env) openNetwork(socket bool) (extra []*os.File, inherits bool, err er
 		return extra, ready != nil, netw.Forward(addr)
 	}
 	return extra, ready != nil, nil
+}
+
+// outputPipe is the pipe the runtime's stdout and stderr go to: the one the
+// network came with, or a new one whose write end (w) the sandbox passes on.
+func (ev *env) outputPipe() (r, w *os.File, err error) {
+	if p, ok := ev.netw.(sandbox.Prepared); ok {
+		if r := p.Output(); r != nil {
+			return r, nil, nil
+		}
+	}
+	return os.Pipe()
 }
 
 // endpointAddr is the host:port of an http endpoint URL, "" when it has none.

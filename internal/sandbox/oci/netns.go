@@ -198,6 +198,18 @@ func (n *netns) takePending() *slot {
 	return sl
 }
 
+// Output hands out the read end of the waiting container's stdout and stderr;
+// nil without one.
+func (n *netns) Output() *os.File {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.pending == nil || n.pending.outTaken {
+		return nil
+	}
+	n.pending.outTaken = true
+	return n.pending.out
+}
+
 // RuntimeConn hands out Stratus's end of the socket the waiting container holds
 // as descriptor 3, for the engine to serve the Runtime API on; nil without one.
 func (n *netns) RuntimeConn() net.Conn {

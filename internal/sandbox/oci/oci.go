@@ -228,14 +228,26 @@ func (s *Sandbox) Start(ctx context.Context, spec sandbox.Spec) (sandbox.Instanc
 			s.pool.specialised.Add(1)
 			return in, nil
 		}
-		sl.discard()
 		if !errors.Is(err, errUnsuited) {
+			sl.discard()
 			return nil, err
 		}
 		s.pool.unsuited.Add(1)
+		// A container of its own instead, with what the caller took from the
+		// network: the output pipe's write end, the Runtime API socket's other end.
+		if spec.Output == nil {
+			spec.Output = sl.outW
+		}
+		if sl.connTaken {
+			spec.ExtraFiles = append([]*os.File{sl.child}, spec.ExtraFiles...)
+		}
+		defer sl.discard()
+	}
+	if spec.Output == nil {
+		return nil, errors.New("oci: no output for the environment")
 	}
 	id := s.prefix + spec.ID
-	in, err := s.create(id, s.config(spec, ns, "/stratus/"+id), nil, spec.Output, spec.ExtraFiles)
+	in, err := s.create(id, s.config(spec, ns, "/stratus/"+id), nil, spec.Output, spec.ExtraFiles, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +263,7 @@ func (s *Sandbox) Start(ctx context.Context, spec sandbox.Spec) (sandbox.Instanc
 // namespaces and cgroups, and waits to be started. The container's stdin is
 // stdin (nil: /dev/null), its stdout and stderr output, and extra its
 // descriptors 3 and up.
-func (s *Sandbox) create(id string, conf *specs.Spec, stdin, output *os.File, extra []*os.File) (*instance, error) {
+func (s *Sandbox) create(id string, conf *specs.Spec, stdin, output *os.File, extra []*os.File, sl *slot) (*instance, error) {
 	bundle := filepath.Join(s.StateDir, "bundles", id)
 	if err := os.Mkdir(bundle, 0o700); err != nil {
 		return nil, fmt.Errorf("oci: %w", err)
@@ -263,7 +275,7 @@ func (s *Sandbox) create(id string, conf *specs.Spec, stdin, output *os.File, ex
 	if err := os.WriteFile(filepath.Join(bundle, "config.json"), b, 0o600); err != nil {
 		return nil, fmt.Errorf("oci: %w", err)
 	}
-	in := &instance{s: s, id: id, bundle: bundle, cgroup: conf.Linux.CgroupsPath, done: make(chan struct{})}
+	in := &instance{s: s, id: id, bundle: bundle, cgroup: conf.Linux.CgroupsPath, slot: sl, done: make(chan struct{})}
 	pidFile := filepath.Join(bundle, "pid")
 	// The container inherits the runtime's stdout and stderr, so the runtime's
 	// own errors go to a log file instead.

@@ -42,11 +42,16 @@ type slot struct {
 	dir    string    // the slot's mount points: task, opt, tmp, and stage
 	ns     *netns
 	script *os.File // the shell's stdin: the runtime's environment and command
-	out    *os.File // what the container writes to stdout and stderr
+	out    *os.File // the read end of the container's stdout and stderr
+	outW   *os.File // its write end, kept for a container made instead (unsuited)
 	conn   net.Conn // Stratus's end of the socket the container holds as fd 3
+	child  *os.File // the container's end, kept likewise
 
-	connTaken bool        // the engine serves the Runtime API on conn
-	handedOut atomic.Bool // Network gave ns out: whoever took it closes it
+	// Set under ns.mu: the engine took out (reads the runtime's output) and conn
+	// (serves the Runtime API on it).
+	outTaken, connTaken bool
+	handedOut           atomic.Bool // Network gave ns out: whoever took it closes it
+	released            sync.Once
 }
 
 // pool keeps up to size slots ready, refilled in the background.
@@ -181,18 +186,12 @@ func (s *Sandbox) newSlot(name string) (sl *slot, err error) {
 	}
 	defer stdin.Close()
 	sl.script = script
-	out, outW, err := os.Pipe()
-	if err != nil {
+	if sl.out, sl.outW, err = os.Pipe(); err != nil {
 		return nil, err
 	}
-	defer outW.Close()
-	sl.out = out
-	child, conn, err := runtimeapi.SocketPair()
-	if err != nil {
+	if sl.child, sl.conn, err = runtimeapi.SocketPair(); err != nil {
 		return nil, err
 	}
-	defer child.Close()
-	sl.conn = conn
 
 	id := s.prefix + name
 	conf := s.config(sandbox.Spec{
@@ -209,11 +208,11 @@ func (s *Sandbox) newSlot(name string) (sl *slot, err error) {
 			conf.Mounts[i] = specs.Mount{Destination: "/tmp", Type: "bind", Source: filepath.Join(sl.dir, "tmp"), Options: []string{"rbind", "nosuid", "nodev"}}
 		}
 	}
-	sl.in, err = s.create(id, conf, stdin, outW, []*os.File{child})
+	in, err := s.create(id, conf, stdin, sl.outW, []*os.File{sl.child}, sl)
 	if err != nil {
 		return nil, err
 	}
-	sl.in.slot = sl
+	sl.in = in
 	return sl, nil
 }
 
@@ -273,21 +272,29 @@ func (sl *slot) discard() {
 	sl.release()
 }
 
-// release frees what the slot holds beyond the container: called once the
-// container is removed.
-func (sl *slot) release() {
-	if sl.script != nil {
-		sl.script.Close()
+// release frees what the slot holds beyond the container, once: called when the
+// container is removed, or when creating it failed.
+func (sl *slot) release() { sl.released.Do(sl.free) }
+
+func (sl *slot) free() {
+	closeFile(sl.script)
+	if sl.ns != nil {
+		sl.ns.mu.Lock()
 	}
-	if sl.out != nil {
-		sl.out.Close()
+	if !sl.outTaken {
+		closeFile(sl.out)
 	}
 	if sl.conn != nil && !sl.connTaken {
 		sl.conn.Close()
 	}
-	if sl.ns != nil && !sl.handedOut.Load() {
-		sl.ns.Close() // never handed out: nobody else will close it
+	if sl.ns != nil {
+		sl.ns.mu.Unlock()
+		if !sl.handedOut.Load() {
+			sl.ns.Close() // never handed out: nobody else will close it
+		}
 	}
+	closeFile(sl.outW)
+	closeFile(sl.child)
 	sl.s.launch.do(sl.unmountAll) //nolint:errcheck
 	os.RemoveAll(sl.dir)
 }
@@ -297,10 +304,12 @@ func (sl *slot) release() {
 var errUnsuited = errors.New("oci: spec unsuited to a pre-created container")
 
 // specialise makes the slot's container run spec. It returns errUnsuited,
-// having changed nothing, for what a waiting container cannot take on.
+// having changed nothing, for what a waiting container cannot take on: extra
+// files, or an output of the caller's own (the container writes to the pipe
+// the network handed out).
 func (sl *slot) specialise(spec sandbox.Spec) (*instance, error) {
 	s, in := sl.s, sl.in
-	if len(spec.ExtraFiles) > 0 {
+	if len(spec.ExtraFiles) > 0 || spec.Output != nil {
 		return nil, errUnsuited
 	}
 	script, err := s.startScript(spec, sl.connTaken)
@@ -332,16 +341,11 @@ func (sl *slot) specialise(spec sandbox.Spec) (*instance, error) {
 		sl.conn.Close()
 		sl.conn = nil
 	}
-	// The container keeps writing to the slot's pipe; the environment's output
-	// is wherever spec says.
-	output, err := dupFile(spec.Output)
-	if err != nil {
-		return nil, err
-	}
-	go func() {
-		defer output.Close()
-		output.ReadFrom(sl.out) //nolint:errcheck // ends when every process in the container is gone
-	}()
+	// The container holds its own copies; the engine's reader must see the end
+	// of the output once the container's processes are gone.
+	closeFile(sl.outW)
+	closeFile(sl.child)
+	sl.outW, sl.child = nil, nil
 	if _, err := sl.script.Write(script); err != nil {
 		return nil, fmt.Errorf("oci: handing the container its runtime: %w", err)
 	}
@@ -353,12 +357,10 @@ func (sl *slot) specialise(spec sandbox.Spec) (*instance, error) {
 	return in, nil
 }
 
-func dupFile(f *os.File) (*os.File, error) {
-	fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 0)
-	if err != nil {
-		return nil, fmt.Errorf("oci: %w", err)
+func closeFile(f *os.File) {
+	if f != nil {
+		f.Close()
 	}
-	return os.NewFile(uintptr(fd), f.Name()), nil
 }
 
 // startScript is what the waiting shell runs: the runtime's environment and

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stratus-run/stratus/internal/sandbox"
 	"github.com/stratus-run/stratus/internal/sandbox/oci"
+	"github.com/stratus-run/stratus/internal/sandbox/sandboxtest"
 )
 
 // What a runtime sees from inside must not depend on whether its container was
@@ -54,12 +55,17 @@ echo "quote's \"and\" $DOLLAR"`
 			t.Fatal(err)
 		}
 		defer netw.Close()
-		r, w, _ := os.Pipe()
+		r, w, err := sandboxtest.Output(netw)
+		if err != nil {
+			t.Fatal(err)
+		}
 		defer r.Close()
 		sp := spec
 		sp.ID, sp.Network, sp.Output = id, netw, w
 		inst, err := sb.Start(context.Background(), sp)
-		w.Close()
+		if w != nil {
+			w.Close()
+		}
 		if err != nil {
 			t.Fatalf("Start: %v", err)
 		}
@@ -100,8 +106,13 @@ func TestPooledNotExecutable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer netw.Close()
+	r, w, err := sandboxtest.Output(netw)
+	if err != nil || w != nil {
+		t.Fatalf("the network came without its output: %v", err)
+	}
+	defer r.Close()
 	_, err = sb.Start(context.Background(), sandbox.Spec{ID: "x", Command: []string{"/var/task/bootstrap"},
-		CodeDir: code, MemoryMB: 128, Network: netw, Output: os.Stderr})
+		CodeDir: code, MemoryMB: 128, Network: netw})
 	if !errors.Is(err, os.ErrPermission) {
 		t.Fatalf("Start = %v, want permission denied", err)
 	}
