@@ -96,7 +96,7 @@ echo "quote's \"and\" $DOLLAR"`
 func TestPooledNotExecutable(t *testing.T) {
 	sb := newSandboxPool(t, 1)
 	code := t.TempDir()
-	os.Chmod(code, 0o755)                                                               //nolint:errcheck
+	os.Chmod(code, 0o755)                                                                 //nolint:errcheck
 	os.WriteFile(filepath.Join(code, "bootstrap"), []byte("#!/bin/sh\necho hi\n"), 0o644) //nolint:errcheck
 	for deadline := time.Now().Add(10 * time.Second); sb.PoolStats().Ready == 0 && time.Now().Before(deadline); {
 		time.Sleep(time.Millisecond)
