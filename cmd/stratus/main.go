@@ -37,6 +37,7 @@ import (
 	"github.com/stratus-run/stratus/internal/metering"
 	"github.com/stratus-run/stratus/internal/metrics"
 	"github.com/stratus-run/stratus/internal/runtimes"
+	"github.com/stratus-run/stratus/internal/sandbox/oci"
 	"github.com/stratus-run/stratus/internal/store"
 )
 
@@ -247,6 +248,12 @@ func (m *Main) Run(ctx context.Context) error {
 		Credentials:        fnCreds,
 	}
 	prom := metrics.New(engine.Inflight)
+	if o, ok := sb.(*oci.Sandbox); ok && m.SandboxPool > 0 {
+		prom.SetPoolStats(func() (int, int64, int64) {
+			st := o.PoolStats()
+			return st.Ready, st.Specialised, st.Unsuited
+		})
+	}
 	engine.Meter = invoke.Meters{ledger, prom}
 	engine.Logs = logSink
 	if m.FunctionLogs == "stderr" {
