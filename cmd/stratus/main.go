@@ -37,6 +37,7 @@ import (
 	"github.com/stratus-run/stratus/internal/metering"
 	"github.com/stratus-run/stratus/internal/metrics"
 	"github.com/stratus-run/stratus/internal/runtimes"
+	"github.com/stratus-run/stratus/internal/sandbox/oci"
 	"github.com/stratus-run/stratus/internal/store"
 )
 
@@ -96,6 +97,7 @@ type Main struct {
 	Listen             string
 	DataDir            string
 	SandboxKind        string
+	SandboxPool        int
 	Auth               string
 	CredentialsFile    string
 	Region             string
@@ -120,6 +122,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.SetOutput(m.Stderr)
 	fs.StringVar(&m.Listen, "listen", "127.0.0.1:4566", "address to serve the AWS endpoint on")
 	fs.StringVar(&m.DataDir, "data-dir", ".stratus", "directory for state, code and queues")
+	fs.IntVar(&m.SandboxPool, "sandbox-pool", 4, "oci: containers kept created ahead of need, so that a cold start skips creating one (0: create each on demand)")
 	fs.StringVar(&m.SandboxKind, "sandbox", "auto", "execution environment sandbox: oci (containers under crun or runc), process (no isolation), or auto (oci where it works, else process with a warning)")
 	fs.StringVar(&m.Auth, "auth", "none", "request authentication: none (any key accepted) or strict (SigV4 verified)")
 	fs.StringVar(&m.CredentialsFile, "credentials-file", "", "AWS shared-credentials file of the keys --auth strict accepts")
@@ -245,6 +248,12 @@ func (m *Main) Run(ctx context.Context) error {
 		Credentials:        fnCreds,
 	}
 	prom := metrics.New(engine.Inflight)
+	if o, ok := sb.(*oci.Sandbox); ok && m.SandboxPool > 0 {
+		prom.SetPoolStats(func() (int, int64, int64) {
+			st := o.PoolStats()
+			return st.Ready, st.Specialised, st.Unsuited
+		})
+	}
 	engine.Meter = invoke.Meters{ledger, prom}
 	engine.Logs = logSink
 	if m.FunctionLogs == "stderr" {

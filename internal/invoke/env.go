@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -84,15 +83,11 @@ func (e *Engine) startEnv(p *pool, c *call) {
 		e.state(fn).poolFor(e, fn).dispatch(c)
 		return
 	}
-	var extra []*os.File
-	var ready []net.Conn
-	if fn.RuntimeAPISocket {
-		if child, conn, err := runtimeapi.SocketPair(); err == nil {
-			extra, ready = []*os.File{child}, []net.Conn{conn}
-			defer child.Close() // the runtime has its own copy once started
-		}
+	extra, inherits, err := ev.openNetwork(fn.RuntimeAPISocket)
+	for _, f := range extra {
+		defer f.Close() // the runtime has its own copy once started
 	}
-	if err := ev.openNetwork(ready...); err != nil {
+	if err != nil {
 		ev.failStart(c, "Runtime.Unknown", fmt.Sprintf("RequestId: %s Error: %v", c.id, err))
 		return
 	}
@@ -106,7 +101,7 @@ func (e *Engine) startEnv(p *pool, c *call) {
 		}
 		command = []string{boot}
 	}
-	r, w, err := os.Pipe()
+	r, w, err := ev.outputPipe()
 	if err != nil {
 		ev.failStart(c, "Runtime.Unknown", fmt.Sprintf("RequestId: %s Error: %v", c.id, err))
 		return
@@ -124,7 +119,7 @@ func (e *Engine) startEnv(p *pool, c *call) {
 		"AWS_LAMBDA_RUNTIME_API="+ev.rapi.Addr(),
 		"AWS_LAMBDA_LOG_STREAM_NAME="+ev.stream,
 	)
-	if extra != nil {
+	if inherits {
 		envv = append(envv, runtimeapi.SocketEnv+"=3")
 	}
 	inst, err := e.Sandbox.Start(context.Background(), sandbox.Spec{
@@ -139,7 +134,9 @@ func (e *Engine) startEnv(p *pool, c *call) {
 		Output:      w,
 		ExtraFiles:  extra,
 	})
-	w.Close()
+	if w != nil {
+		w.Close()
+	}
 	if err != nil {
 		r.Close()
 		ev.failStart(c, "Runtime.InvalidEntrypoint", fmt.Sprintf("RequestId: %s Error: %v", c.id, err))

@@ -29,8 +29,11 @@ type launcher struct {
 	closed bool
 }
 
+// launch is one request to the launcher's thread: a command to fork, or a
+// function to run there (mounts that must land in its namespace).
 type launch struct {
 	cmd  *exec.Cmd
+	f    func() error
 	done chan error
 }
 
@@ -49,6 +52,10 @@ func startLauncher(maskDir string) (*launcher, error) {
 		}
 		ready <- nil
 		for r := range l.reqs {
+			if r.f != nil {
+				r.done <- r.f()
+				continue
+			}
 			r.done <- r.cmd.Start()
 		}
 	}()
@@ -97,6 +104,18 @@ func (l *launcher) start(cmd *exec.Cmd) error {
 	}
 	done := make(chan error, 1)
 	l.reqs <- launch{cmd: cmd, done: done}
+	return <-done
+}
+
+// do runs f on the launcher's thread, inside its mount namespace.
+func (l *launcher) do(f func() error) error {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		return errClosed
+	}
+	done := make(chan error, 1)
+	l.reqs <- launch{f: f, done: done}
 	return <-done
 }
 
