@@ -3,15 +3,18 @@ package invoke
 import (
 	"context"
 	"net"
+	"net/http"
 	"net/url"
+	"time"
 
+	"github.com/stratus-run/stratus/internal/caller"
 	"github.com/stratus-run/stratus/internal/runtimeapi"
 )
 
 // openNetwork makes the environment's network and serves its Runtime API there, at
 // Lambda's own address (127.0.0.1:9001) where the sandbox gives the environment a
-// network of its own, and relays the AWS endpoint into it. ready are connections
-// made beforehand (a socket the runtime inherits), served first.
+// network of its own, and the AWS endpoint (see Engine.EndpointHandler). ready are
+// connections made beforehand (a socket the runtime inherits), served first.
 func (ev *env) openNetwork(ready ...net.Conn) error {
 	netw, err := ev.e.Sandbox.Network(context.Background())
 	if err != nil {
@@ -23,10 +26,50 @@ func (ev *env) openNetwork(ready ...net.Conn) error {
 		return err
 	}
 	ev.rapi = runtimeapi.Serve(ln, ev, ready...)
-	if addr := endpointAddr(ev.e.Endpoint); addr != "" {
+	addr := endpointAddr(ev.e.Endpoint)
+	switch {
+	case addr == "":
+		return nil
+	case ev.e.EndpointHandler != nil:
+		return ev.serveEndpoint(addr)
+	default:
+		ev.endpointURL = ev.e.Endpoint
 		return netw.Forward(addr)
 	}
+}
+
+// serveEndpoint serves the AWS endpoint on a listener in the environment's network
+// at addr (in the process sandbox, at a port of the environment's own). Every
+// request on it carries the environment's identity: only this environment can
+// connect there, so the identity cannot be forged by a function, whatever it sends.
+func (ev *env) serveEndpoint(addr string) error {
+	ln, err := ev.netw.Listen(addr)
+	if err != nil {
+		return err
+	}
+	fn := ev.pool.fn
+	id := &caller.Identity{Region: fn.Region, Function: fn.Name, Arn: fn.Arn, Version: fn.Version, EnvID: ev.id,
+		RequestID: ev.currentRequestID}
+	ctx := caller.With(context.Background(), id)
+	ev.endpoint = &http.Server{
+		Handler:           ev.e.EndpointHandler,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+		ReadHeaderTimeout: 30 * time.Second,
+	}
+	ev.endpointURL = "http://" + ln.Addr().String()
+	go ev.endpoint.Serve(ln) //nolint:errcheck // ends with ErrServerClosed
 	return nil
+}
+
+// currentRequestID is the id of the invocation the runtime is working on, "" when
+// none.
+func (ev *env) currentRequestID() string {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	if ev.cur != nil {
+		return ev.cur.id
+	}
+	return ""
 }
 
 // endpointAddr is the host:port of an http endpoint URL, "" when it has none.
@@ -41,10 +84,14 @@ func endpointAddr(endpoint string) string {
 	return u.Host
 }
 
-// closeNetwork stops the Runtime API and releases the network.
+// closeNetwork stops the Runtime API and the AWS endpoint (closing the function's
+// open connections to it) and releases the network.
 func (ev *env) closeNetwork() {
 	if ev.rapi != nil {
 		ev.rapi.Close()
+	}
+	if ev.endpoint != nil {
+		ev.endpoint.Close() //nolint:errcheck // closing listeners already closed
 	}
 	if ev.netw != nil {
 		ev.netw.Close()
