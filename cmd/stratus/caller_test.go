@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -31,6 +33,7 @@ type sdkOut struct {
 // that /metrics counts each call under the function that made it, with its
 // service, operation and status, that the test's own calls count under none, and
 // that the debug log names the caller of an Invoke beside the callee's request id.
+// The server checks signatures (--auth strict), as the calls must still pass.
 // It runs in both sandboxes: in oci the endpoint is served at the edge's own
 // address inside each environment's network namespace; in process each
 // environment gets a port of its own.
@@ -40,7 +43,13 @@ func TestSDKCallsAttributed(t *testing.T) {
 			if sb == "oci" {
 				skipWithoutOCI(t)
 			}
-			ts := startServer(t, "", "--sandbox", sb, "--log-level", "debug")
+			// Strict auth: the functions' signatures must verify on their own
+			// listeners, whose Host (a port of its own in process) they sign.
+			creds := filepath.Join(t.TempDir(), "credentials")
+			if err := os.WriteFile(creds, []byte("[default]\naws_access_key_id = AKIDTEST\naws_secret_access_key = secret\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			ts := startServer(t, "", "--sandbox", sb, "--log-level", "debug", "--auth", "strict", "--credentials-file", creds)
 			c := ts.lambdaClient()
 			createFn(t, c, "caller-a", "sdk")
 			createFn(t, c, "caller-b", "sdk")
