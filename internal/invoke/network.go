@@ -40,8 +40,10 @@ func (ev *env) openNetwork(ready ...net.Conn) error {
 
 // serveEndpoint serves the AWS endpoint on a listener in the environment's network
 // at addr (in the process sandbox, at a port of the environment's own). Every
-// request on it carries the environment's identity: only this environment can
-// connect there, so the identity cannot be forged by a function, whatever it sends.
+// request on it carries the environment's identity: in a sandbox with a network
+// of its own per environment only this environment can connect there, so no
+// function can pass its calls off as another's, whatever it sends. (The process
+// sandbox isolates nothing: there a function could dial another's port.)
 func (ev *env) serveEndpoint(addr string) error {
 	ln, err := ev.netw.Listen(addr)
 	if err != nil {
