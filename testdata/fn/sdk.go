@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmw "github.com/aws/aws-sdk-go-v2/aws/middleware"
@@ -14,6 +15,27 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
+
+var (
+	sdkOnce sync.Once
+	sdkLC   *lambda.Client
+	sdkLogs *cloudwatchlogs.Client
+	sdkErr  error
+)
+
+// sdkClients are made once and reused, as AWS advises for a function's clients: a
+// client per invocation would leave its keep-alive connection open each time.
+func sdkClients(ctx context.Context) (*lambda.Client, *cloudwatchlogs.Client, error) {
+	sdkOnce.Do(func() {
+		cfg, err := config.LoadDefaultConfig(ctx)
+		if err != nil {
+			sdkErr = err
+			return
+		}
+		sdkLC, sdkLogs = lambda.NewFromConfig(cfg), cloudwatchlogs.NewFromConfig(cfg)
+	})
+	return sdkLC, sdkLogs, sdkErr
+}
 
 // sdkEvent is the event of the "sdk" mode: make the listed AWS API calls in order,
 // each through an SDK client built the plain way, as a function's own code does.
@@ -36,11 +58,10 @@ func sdkCalls(ctx context.Context, raw json.RawMessage) (any, error) {
 	if err := json.Unmarshal(raw, &ev); err != nil {
 		return nil, err
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	lc, logs, err := sdkClients(ctx)
 	if err != nil {
 		return nil, err
 	}
-	lc, logs := lambda.NewFromConfig(cfg), cloudwatchlogs.NewFromConfig(cfg)
 	out := map[string]any{"endpoint": os.Getenv("AWS_ENDPOINT_URL")}
 	var results []sdkResult
 	for _, c := range ev.Calls {
