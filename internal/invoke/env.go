@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -38,6 +39,10 @@ type env struct {
 	logs  *logPipe
 	wake  chan struct{} // cap 1: a call was queued
 	deadC chan struct{} // closed when dead
+	// endpoint serves the AWS endpoint to this environment alone (nil when it is
+	// relayed); endpointURL is where the runtime finds it (AWS_ENDPOINT_URL).
+	endpoint    *http.Server
+	endpointURL string
 
 	mu           sync.Mutex
 	inst         sandbox.Instance // nil until the sandbox started the runtime
@@ -113,12 +118,15 @@ func (e *Engine) startEnv(p *pool, c *call) {
 	})
 	// A cold call's tail shows what the runtime printed while it started.
 	ev.logs.startCall(c.req.LogTail)
-	envv := make([]string, 0, len(p.env)+2)
+	envv := make([]string, 0, len(p.env)+3)
 	envv = append(envv, p.env...)
 	envv = append(envv,
 		"AWS_LAMBDA_RUNTIME_API="+ev.rapi.Addr(),
 		"AWS_LAMBDA_LOG_STREAM_NAME="+ev.stream,
 	)
+	if ev.endpointURL != "" {
+		envv = append(envv, "AWS_ENDPOINT_URL="+ev.endpointURL)
+	}
 	if inherits {
 		envv = append(envv, runtimeapi.SocketEnv+"=3")
 	}
