@@ -76,3 +76,24 @@ func TestCallsFromFunctionsObserved(t *testing.T) {
 		})
 	}
 }
+
+// Stratus's own endpoints answer the user, not functions: from inside a
+// function /_stratus/ is not found and an unsigned GET /metrics is not a scrape.
+func TestAdminEndpointsHiddenFromFunctions(t *testing.T) {
+	admin := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("admin")) }) //nolint:errcheck
+	e := &Edge{Internal: admin, Metrics: admin}
+	id := &caller.Identity{Region: "us-east-1", Function: "f", Version: "$LATEST"}
+	for _, path := range []string{"/_stratus/usage", "/_stratus/health", "/metrics"} {
+		for _, fromFn := range []bool{false, true} {
+			req := httptest.NewRequest("GET", path, nil)
+			if fromFn {
+				req = req.WithContext(caller.With(req.Context(), id))
+			}
+			rec := httptest.NewRecorder()
+			e.ServeHTTP(rec, req)
+			if served := rec.Body.String() == "admin"; served == fromFn {
+				t.Errorf("GET %s from a function %v: served by the admin handler %v (%d %s)", path, fromFn, served, rec.Code, rec.Body)
+			}
+		}
+	}
+}

@@ -106,8 +106,11 @@ var errUnknownService = &awsproto.Error{Code: "UnknownOperationException", Statu
 
 // ServeHTTP authenticates and routes one request.
 func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Functions reach AWS's APIs and applications, as in AWS; Stratus's own
+	// endpoints (other functions' usage, queues, metrics) are not theirs to see.
+	id, fromFn := caller.From(r.Context())
 	if strings.HasPrefix(r.URL.Path, "/_stratus/") {
-		if e.Internal != nil {
+		if e.Internal != nil && !fromFn {
 			e.Internal.ServeHTTP(w, r)
 			return
 		}
@@ -118,11 +121,10 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.Serve(w, r, id, path)
 		return
 	}
-	if r.URL.Path == "/metrics" && e.Metrics != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) && !signed(r) {
+	if r.URL.Path == "/metrics" && e.Metrics != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) && !signed(r) && !fromFn {
 		e.Metrics.ServeHTTP(w, r)
 		return
 	}
-	id, fromFn := caller.From(r.Context())
 	if !fromFn {
 		e.serveAPI(w, r)
 		return
