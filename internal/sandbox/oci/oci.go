@@ -224,6 +224,7 @@ func (s *Sandbox) Start(ctx context.Context, spec sandbox.Spec) (sandbox.Instanc
 	}
 	if sl := ns.takePending(); sl != nil {
 		in, err := sl.specialise(spec)
+		sl.replace()
 		if err == nil {
 			s.pool.specialised.Add(1)
 			return in, nil

@@ -39,7 +39,7 @@ const poolMemMB = 10240
 type slot struct {
 	s      *Sandbox
 	in     *instance // created, not started: its init waits on the exec FIFO
-	dir    string    // the slot's mount points: task, opt, tmp, and stage
+	dir    string    // the slot's mount points: task, opt and tmp
 	ns     *netns
 	script *os.File // the shell's stdin: the runtime's environment and command
 	out    *os.File // the read end of the container's stdout and stderr
@@ -52,6 +52,17 @@ type slot struct {
 	outTaken, connTaken bool
 	handedOut           atomic.Bool // Network gave ns out: whoever took it closes it
 	released            sync.Once
+	replaced            sync.Once
+	p                   *pool // the pool it came from, once taken
+}
+
+// replace has the pool create a slot in place of this one: once this one's
+// cold start has had its mounts (the pool's creation shares the launcher's
+// thread, and CPU), or once it is discarded.
+func (sl *slot) replace() {
+	if sl.p != nil {
+		sl.replaced.Do(func() { sl.p.want <- struct{}{} })
+	}
 }
 
 // pool keeps up to size slots ready, refilled in the background.
@@ -132,7 +143,7 @@ func (p *pool) take() *slot {
 	for {
 		select {
 		case sl := <-p.ready:
-			p.want <- struct{}{}
+			sl.p = p
 			select {
 			case <-sl.in.done: // its init died while waiting
 				sl.discard()
@@ -172,7 +183,7 @@ func (s *Sandbox) newSlot(name string) (sl *slot, err error) {
 	if sl.ns, err = newNetns(s.hostNS); err != nil {
 		return nil, err
 	}
-	for _, d := range []string{"task", "opt", "tmp", "stage"} {
+	for _, d := range []string{"task", "opt", "tmp"} {
 		if err := os.MkdirAll(filepath.Join(sl.dir, d), 0o755); err != nil {
 			return nil, fmt.Errorf("oci: %w", err)
 		}
@@ -233,25 +244,27 @@ func (sl *slot) mountPoints() error {
 		"mode=1777,size="+strconv.Itoa(defaultTmpMB)+"m")
 }
 
-// bindReadOnly mounts src on the slot's mount point d, read-only. The read-only
-// bind is made on the private stage first and then bound onto d, so that the
-// copy propagated into the container is read-only from the start (a remount of d
-// itself would not propagate).
+// bindReadOnly mounts src on the slot's mount point d, read-only. The bind is
+// made detached (open_tree), made read-only, and only then attached, so that
+// the copy propagated into the container is read-only from the start (a
+// remount of d would not propagate), and nothing is unmounted on the way: an
+// unmount waits for an RCU grace period, milliseconds.
 func (sl *slot) bindReadOnly(src, d string) error {
-	stage := filepath.Join(sl.dir, "stage")
-	if err := unix.Mount(src, stage, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-		return err
+	fd, err := unix.OpenTree(unix.AT_FDCWD, src, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE)
+	if err != nil {
+		return fmt.Errorf("open_tree %s: %w", src, err)
 	}
-	defer unix.Unmount(stage, unix.MNT_DETACH) //nolint:errcheck
-	if err := unix.Mount("", stage, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV, ""); err != nil {
-		return err
+	defer unix.Close(fd)
+	attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV}
+	if err := unix.MountSetattr(fd, "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, attr); err != nil {
+		return fmt.Errorf("mount_setattr: %w", err)
 	}
-	return unix.Mount(stage, filepath.Join(sl.dir, d), "", unix.MS_BIND|unix.MS_REC, "")
+	return unix.MoveMount(fd, "", unix.AT_FDCWD, filepath.Join(sl.dir, d), unix.MOVE_MOUNT_F_EMPTY_PATH)
 }
 
-// unmountAll runs on the launcher's thread once the container is gone.
+// unmountAll runs in the launcher's namespace once the container is gone.
 func (sl *slot) unmountAll() error {
-	for _, d := range []string{"stage", "task", "opt", "tmp"} {
+	for _, d := range []string{"task", "opt", "tmp"} {
 		p := filepath.Join(sl.dir, d)
 		// Each mount stacked on the point goes with one detach.
 		for range 4 {
@@ -274,7 +287,10 @@ func (sl *slot) discard() {
 
 // release frees what the slot holds beyond the container, once: called when the
 // container is removed, or when creating it failed.
-func (sl *slot) release() { sl.released.Do(sl.free) }
+func (sl *slot) release() {
+	sl.released.Do(sl.free)
+	sl.replace()
+}
 
 func (sl *slot) free() {
 	closeFile(sl.script)
@@ -295,7 +311,7 @@ func (sl *slot) free() {
 	}
 	closeFile(sl.outW)
 	closeFile(sl.child)
-	sl.s.launch.do(sl.unmountAll) //nolint:errcheck
+	sl.s.launch.tidyUp(sl.unmountAll) //nolint:errcheck
 	os.RemoveAll(sl.dir)
 }
 

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -116,4 +118,73 @@ func TestPooledNotExecutable(t *testing.T) {
 	if !errors.Is(err, os.ErrPermission) {
 		t.Fatalf("Start = %v, want permission denied", err)
 	}
+}
+
+// BenchmarkStart times an environment from Network to its runtime's first output,
+// for a runtime that prints a newline and exits (/bin/echo as the bootstrap;
+// the container's removal after it is not timed): in a container
+// created ahead of need (pooled, waiting for the pool to refill between starts,
+// untimed) and in one created at Start (direct, the baseline), alternating.
+func BenchmarkStart(b *testing.B) {
+	direct := newSandboxB(b)
+	pooled := &oci.Sandbox{StateDir: b.TempDir(), Pool: 1}
+	if err := pooled.Open(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { pooled.Close() })
+	code := b.TempDir()
+	os.Chmod(code, 0o755) //nolint:errcheck
+	t, err := os.ReadFile("/bin/echo")
+	if err != nil {
+		b.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(code, "bootstrap"), t, 0o755) //nolint:errcheck
+	once := func(sb *oci.Sandbox, id string) time.Duration {
+		for sb.Pool > 0 && sb.PoolStats().Ready == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		t0 := time.Now()
+		netw, err := sb.Network(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer netw.Close()
+		r, w, err := sandboxtest.Output(netw)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer r.Close()
+		inst, err := sb.Start(context.Background(), sandbox.Spec{ID: id, Command: []string{"/var/task/bootstrap"},
+			Env: []string{"PATH=/usr/bin:/bin"}, CodeDir: code, MemoryMB: 128, Network: netw, Output: w})
+		if w != nil {
+			w.Close()
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := r.Read(make([]byte, 1)); err != nil {
+			b.Fatal(err)
+		}
+		d := time.Since(t0)
+		if err := inst.Wait(); err != nil {
+			b.Fatal(err)
+		}
+		return d
+	}
+	var pooledT, directT []time.Duration
+	for i := range b.N {
+		pooledT = append(pooledT, once(pooled, "p"+strconv.Itoa(i)))
+		directT = append(directT, once(direct, "d"+strconv.Itoa(i)))
+	}
+	if st := pooled.PoolStats(); st.Specialised != int64(b.N) {
+		b.Fatalf("pool stats %+v after %d starts", st, b.N)
+	}
+	p50 := func(d []time.Duration) float64 {
+		slices.Sort(d)
+		return float64(d[len(d)/2].Microseconds()) / 1000
+	}
+	pm, dm := p50(pooledT), p50(directT)
+	b.ReportMetric(pm, "pooled-p50-ms")
+	b.ReportMetric(dm, "direct-p50-ms")
+	b.ReportMetric(pm/dm, "x-direct-p50")
 }
