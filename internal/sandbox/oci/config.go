@@ -36,6 +36,11 @@ func cpuQuota(memMB int) int64 {
 // cpuShares is the CPU weight of a function of memMB, 1,024 per vCPU.
 func cpuShares(memMB int) int { return max(memMB*1024/mbPerVCPU, 2) }
 
+// initShares is the CPU weight during init: any process's default, as Lambda
+// gives init a burst. With a 128 MB function's weight (74) from the start, a
+// cold start on a busy machine waited behind every other process.
+const initShares = 1024
+
 // config is the OCI runtime configuration of one environment.
 func (s *Sandbox) config(spec sandbox.Spec, ns *netns, cgroup string) *specs.Spec {
 	memBytes := int64(spec.MemoryMB) << 20
@@ -44,7 +49,7 @@ func (s *Sandbox) config(spec sandbox.Spec, ns *netns, cgroup string) *specs.Spe
 		tmpMB = defaultTmpMB
 	}
 	period := uint64(cpuPeriod)
-	shares := uint64(cpuShares(spec.MemoryMB))
+	shares := uint64(initShares)
 	pids := int64(maxPids)
 	noCaps := []string{}
 	mounts := []specs.Mount{
@@ -91,8 +96,9 @@ func (s *Sandbox) config(spec sandbox.Spec, ns *netns, cgroup string) *specs.Spe
 			Namespaces:  namespaces,
 			Resources: &specs.LinuxResources{
 				Memory: mem,
-				// No quota yet: init runs with a burst, as Lambda's; InitDone
-				// sets the quota (cpuQuota) once the runtime asks for its first event.
+				// No quota and a default weight yet: init runs with a burst, as
+				// Lambda's; InitDone sets the function's weight and quota once the
+				// runtime asks for its first event.
 				CPU:     &specs.LinuxCPU{Period: &period, Shares: &shares},
 				Pids:    &specs.LinuxPids{Limit: &pids},
 				Devices: []specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}},

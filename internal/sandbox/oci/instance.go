@@ -114,8 +114,8 @@ func (in *instance) remove() {
 func (in *instance) logFile() string { return filepath.Join(in.bundle, "log") }
 
 // limit sets the limits of a container created ahead of need to a function of
-// memMB's: memory (with swap), CPU shares; and forgets the memory peak of its
-// wait. Memory goes down before memory+swap, which may never be the lower.
+// memMB's (memory, with swap; the CPU waits for InitDone) and forgets the
+// memory peak of its wait. Memory goes down before memory+swap, which may never be the lower.
 func (in *instance) limit(memMB int) error {
 	in.memMB = memMB
 	mem := strconv.FormatInt(int64(memMB)<<20, 10)
@@ -127,7 +127,6 @@ func (in *instance) limit(memMB int) error {
 	}
 	writes = append(writes,
 		[2]string{in.cgroupFile("memory", "memory.max_usage_in_bytes"), "0"},
-		[2]string{in.cgroupFile("cpu", "cpu.shares"), strconv.Itoa(cpuShares(memMB))},
 	)
 	for _, w := range writes {
 		if err := os.WriteFile(w[0], []byte(w[1]), 0); err != nil {
@@ -165,8 +164,13 @@ func (in *instance) Stop(ctx context.Context) error {
 	}
 }
 
-// InitDone sets the CPU quota the memory size buys (cpuQuota).
+// InitDone sets the CPU weight (cpuShares) and quota (cpuQuota) the memory size
+// buys; init ran with a burst.
 func (in *instance) InitDone() error {
+	shares := strconv.Itoa(cpuShares(in.memMB))
+	if err := os.WriteFile(in.cgroupFile("cpu", "cpu.shares"), []byte(shares), 0); err != nil {
+		return fmt.Errorf("oci: cpu shares: %w", err)
+	}
 	q := strconv.FormatInt(cpuQuota(in.memMB), 10)
 	if err := os.WriteFile(in.cgroupFile("cpu", "cpu.cfs_quota_us"), []byte(q), 0); err != nil {
 		return fmt.Errorf("oci: cpu quota: %w", err)

@@ -61,3 +61,63 @@ func TestSlotMountsReleased(t *testing.T) {
 		t.Errorf("%d slot mounts in the launcher's namespace, want the waiting slot's 3", n)
 	}
 }
+
+// Init runs with a burst: the default CPU weight and no quota; InitDone gives the
+// environment its function's weight and quota, pooled or not.
+func TestInitBurstThenFunctionsCPU(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	s := &Sandbox{StateDir: t.TempDir(), Pool: 1}
+	if err := s.Open(); err != nil {
+		t.Skipf("no oci sandbox here: %v", err)
+	}
+	defer s.Close()
+	code := t.TempDir()
+	os.Chmod(code, 0o755)                                                                       //nolint:errcheck
+	os.WriteFile(filepath.Join(code, "bootstrap"), []byte("#!/bin/sh\nexec sleep 30\n"), 0o755) //nolint:errcheck
+	for _, pooled := range []bool{false, true} {
+		for pooled && s.PoolStats().Ready == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		var netw sandbox.Network
+		if pooled {
+			netw, _ = s.Network(context.Background())
+		} else {
+			netw, _ = newNetns(s.hostNS)
+		}
+		defer netw.Close()
+		var out *os.File
+		if p, ok := netw.(sandbox.Prepared); ok {
+			out = p.Output()
+		}
+		spec := sandbox.Spec{ID: "cpu", Command: []string{"/var/task/bootstrap"}, CodeDir: code, MemoryMB: 512, Network: netw}
+		if out == nil {
+			spec.Output = os.Stderr
+		} else {
+			defer out.Close()
+		}
+		inst, err := s.Start(context.Background(), spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := inst.(*instance)
+		defer in.Stop(context.Background()) //nolint:errcheck
+		if in.slot == nil == pooled {
+			t.Fatalf("pooled %v: slot %v", pooled, in.slot)
+		}
+		read := func(name string) string {
+			b, _ := os.ReadFile(in.cgroupFile("cpu", name))
+			return string(bytes.TrimSpace(b))
+		}
+		if sh, q := read("cpu.shares"), read("cpu.cfs_quota_us"); sh != "1024" || q != "-1" {
+			t.Errorf("pooled %v: during init shares %s quota %s, want 1024 and -1", pooled, sh, q)
+		}
+		if err := in.InitDone(); err != nil {
+			t.Fatal(err)
+		}
+		if sh, q := read("cpu.shares"), read("cpu.cfs_quota_us"); sh != "296" || q != "28942" {
+			t.Errorf("pooled %v: after init shares %s quota %s, want 296 and 28942 (512/1769 of a vCPU)", pooled, sh, q)
+		}
+	}
+}
