@@ -16,12 +16,14 @@ import (
 	"github.com/stratus-run/stratus/internal/sandbox"
 )
 
-// netns is one environment's network namespace: loopback only. Stratus keeps it
+// netns is one environment's network namespace: loopback, and with outbound
+// network an eth0 with a route out (outbound.go). Stratus keeps it
 // open by a file descriptor, opens listeners inside it by entering it on a locked
 // thread, and hands its path to the OCI runtime, which puts the container in it.
 type netns struct {
 	host *os.File // Stratus's own network namespace, to return to
 	fd   *os.File
+	link *veth // nil without outbound network
 
 	mu     sync.Mutex
 	closed bool
@@ -30,8 +32,9 @@ type netns struct {
 
 var _ sandbox.Network = (*netns)(nil)
 
-// newNetns creates a network namespace with loopback up.
-func newNetns(host *os.File) (*netns, error) {
+// newNetns creates a network namespace with loopback up and, when out is not
+// nil, a link out through it.
+func newNetns(host *os.File, out *outbound) (*netns, error) {
 	n := &netns{host: host}
 	err := n.onThread(func() error {
 		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
@@ -49,6 +52,12 @@ func newNetns(host *os.File) (*netns, error) {
 			n.fd.Close()
 		}
 		return nil, fmt.Errorf("oci: network namespace: %w", err)
+	}
+	if out != nil {
+		if n.link, err = out.connect(n); err != nil {
+			n.fd.Close()
+			return nil, err
+		}
 	}
 	return n, nil
 }
@@ -176,6 +185,9 @@ func (n *netns) Close() error {
 	n.closed = true
 	for _, ln := range n.lns {
 		ln.Close()
+	}
+	if n.link != nil {
+		n.link.close()
 	}
 	return n.fd.Close()
 }

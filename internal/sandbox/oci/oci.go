@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,6 +38,12 @@ type Sandbox struct {
 	// Shared are host directories every environment sees read-only at the same
 	// path: the runtime clients Stratus writes for the managed runtimes.
 	Shared []string
+	// OutboundRange, when valid, gives every environment outbound network: a
+	// veth pair with addresses from this range (see CheckOutboundRange;
+	// DefaultOutboundRange is a good choice), a default route out and NAT to the
+	// host's addresses, and the host's /etc/resolv.conf. Zero: loopback only, and
+	// the host's netfilter and links are left alone.
+	OutboundRange netip.Prefix
 
 	prefix         string // container ids: unique per Sandbox, as several servers may share a machine
 	rootfs         string
@@ -44,6 +51,7 @@ type Sandbox struct {
 	swapAccounting bool
 	launch         *launcher
 	hostNS         *os.File
+	outbound       *outbound
 }
 
 var _ sandbox.Sandbox = (*Sandbox)(nil)
@@ -98,7 +106,17 @@ func (s *Sandbox) Open() error {
 	if s.launch, err = startLauncher(s.StateDir); err != nil {
 		return err
 	}
+	if s.OutboundRange.IsValid() {
+		if err := s.openOutbound(); err != nil {
+			return err
+		}
+	}
 	if err := s.probe(); err != nil {
+		if s.outbound != nil {
+			// The caller may fall back to process and never Close.
+			s.outbound.close() //nolint:errcheck
+			s.outbound = nil
+		}
 		return err
 	}
 	// Containers a killed server left behind, frozen or not, go in the background.
@@ -114,6 +132,9 @@ func (s *Sandbox) Close() error {
 	if s.hostNS != nil {
 		s.hostNS.Close()
 		s.hostNS = nil
+	}
+	if s.outbound != nil {
+		return s.outbound.close()
 	}
 	return nil
 }
@@ -170,7 +191,9 @@ func (s *Sandbox) probe() error {
 }
 
 // Network creates the environment's network namespace.
-func (s *Sandbox) Network(context.Context) (sandbox.Network, error) { return newNetns(s.hostNS) }
+func (s *Sandbox) Network(context.Context) (sandbox.Network, error) {
+	return newNetns(s.hostNS, s.outbound)
+}
 
 // Paths returns Lambda's own: code at /var/task, layers at /opt.
 func (*Sandbox) Paths(string, string) sandbox.Paths {

@@ -1,0 +1,338 @@
+package oci
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/nftables"
+	"github.com/vishvananda/netlink"
+
+	"github.com/stratus-run/stratus/internal/testnet"
+)
+
+// testRange is this package's own, apart from the servers' default range that
+// other packages' tests use at the same time.
+var testRange = netip.MustParsePrefix("169.254.160.0/23")
+
+func hostNS(t testing.TB) *os.File {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	f, err := os.Open("/proc/self/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func openTestOutbound(t testing.TB, rng netip.Prefix) *outbound {
+	t.Helper()
+	name := fmt.Sprintf("stratus-%d-test%d", os.Getpid(), time.Now().UnixNano())
+	o, err := openOutbound(rng, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { o.close() })
+	return o
+}
+
+func newTestNetns(t testing.TB, host *os.File, o *outbound) *netns {
+	t.Helper()
+	n, err := newNetns(host, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	return n
+}
+
+// dialFrom connects to addr from inside n and returns the first line it gets.
+func dialFrom(n *netns, addr string) (string, error) {
+	var line string
+	err := n.onThread(func() error {
+		c, err := net.DialTimeout("tcp", addr, 250*time.Millisecond)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(time.Second)) //nolint:errcheck
+		line, err = bufio.NewReader(c).ReadString('\n')
+		return err
+	}, true)
+	return strings.TrimSpace(line), err
+}
+
+// linksIn counts the host's environment links with addresses in p.
+func linksIn(t testing.TB, p netip.Prefix) int {
+	t.Helper()
+	links, err := netlink.LinkList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, l := range links {
+		if a, ok := linkAddr(l.Attrs().Name); ok && p.Contains(a) {
+			n++
+		}
+	}
+	return n
+}
+
+// greeter serves "hello\n" on every connection at addr until the test ends.
+func greeter(t testing.TB, ln net.Listener) {
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			fmt.Fprintln(c, "hello")
+			c.Close()
+		}
+	}()
+}
+
+func TestOutbound(t *testing.T) {
+	host := hostNS(t)
+	inet := testnet.New(t)
+	o := openTestOutbound(t, testRange)
+	before := linksIn(t, testRange)
+	a := newTestNetns(t, host, o)
+	b := newTestNetns(t, host, o)
+	if got := linksIn(t, testRange) - before; got != 2 {
+		t.Errorf("%d links for two environments", got)
+	}
+
+	// Out, masqueraded: the far host sees the host's own address on its link
+	// (it has no route to the range, so nothing else could answer).
+	got, err := dialFrom(a, inet.AddrPort())
+	if err != nil {
+		t.Fatalf("outbound: %v", err)
+	}
+	if ip, _, _ := strings.Cut(got, ":"); ip != inet.Gateway.String() {
+		t.Errorf("the far host saw the connection come from %s, want %s", got, inet.Gateway)
+	}
+
+	// Not to another environment, though it listens on every address.
+	ln, err := b.Listen("0.0.0.0:7000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	greeter(t, ln)
+	bAddr := b.link.host.Next()
+	if got, err := dialFrom(b, net.JoinHostPort(bAddr.String(), "7000")); err != nil || got != "hello" {
+		t.Fatalf("the environment's own listener: %q %v", got, err)
+	}
+	// Nor to anything on the host: a listener on every host address stands for
+	// Stratus's ports and the host's services.
+	hl, err := net.Listen("tcp", "0.0.0.0:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	greeter(t, hl)
+	port := strconv.Itoa(hl.Addr().(*net.TCPAddr).Port)
+	targets := []string{
+		net.JoinHostPort(bAddr.String(), "7000"),
+		net.JoinHostPort(b.link.host.String(), "7000"),
+		net.JoinHostPort(a.link.host.String(), port),
+		net.JoinHostPort(inet.Gateway.String(), port),
+	}
+	addrs, err := netlink.AddrList(nil, netlink.FAMILY_V4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ad := range addrs {
+		if !ad.IP.IsLoopback() {
+			targets = append(targets, net.JoinHostPort(ad.IP.String(), port))
+		}
+	}
+	var wg sync.WaitGroup
+	for _, addr := range targets {
+		wg.Go(func() {
+			if got, err := dialFrom(a, addr); err == nil {
+				t.Errorf("an environment reached %s: %q", addr, got)
+			}
+		})
+	}
+	wg.Wait()
+
+	// Without outbound, loopback only.
+	c := newTestNetns(t, host, nil)
+	if got, err := dialFrom(c, inet.AddrPort()); err == nil {
+		t.Errorf("an environment without outbound network reached %s: %q", inet.AddrPort(), got)
+	}
+
+	a.Close()
+	b.Close()
+	// The kernel deletes the pairs with the namespaces, in the background.
+	deadline := time.Now().Add(5 * time.Second)
+	for linksIn(t, testRange) != before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := linksIn(t, testRange); got != before {
+		t.Errorf("%d links in the range after closing both environments, %d before", got, before)
+	}
+	name := o.rules.table.Name
+	if err := o.close(); err != nil {
+		t.Fatal(err)
+	}
+	conn, _ := nftables.New()
+	if _, err := conn.ListTableOfFamily(name, nftables.TableFamilyINet); err == nil {
+		t.Errorf("table %s is still there after close", name)
+	}
+}
+
+// Two servers on one machine get different chunks, however their chunks were
+// left by a killed server; a chunk the host uses itself is skipped.
+func TestOutboundChunks(t *testing.T) {
+	host := hostNS(t)
+	rng := netip.MustParsePrefix("169.254.168.0/22")
+	// A killed server's link in the first chunk, holding its name.
+	stale := netip.MustParsePrefix("169.254.168.0/24")
+	mkVeth(t, linkName(stale.Addr()), netip.Prefix{})
+	// The host's own address in the second chunk.
+	mkVeth(t, "stxchunk1", netip.MustParsePrefix("169.254.169.9/24"))
+
+	o1 := openTestOutbound(t, rng)
+	if len(o1.held) != 1 || o1.held[0] == nil {
+		t.Fatalf("first server's chunks: %v", o1.held)
+	}
+	if _, err := netlink.LinkByName(linkName(stale.Addr())); err == nil {
+		t.Error("the stale link is still there")
+	}
+	n := newTestNetns(t, host, o1)
+	if !stale.Contains(n.link.host) {
+		t.Errorf("first server's environment at %s, want in %s", n.link.host, stale)
+	}
+	o2 := openTestOutbound(t, rng)
+	if want := netip.MustParsePrefix("169.254.170.0/24"); !want.Contains(o2.free[len(o2.free)-1]) {
+		t.Errorf("second server's next address %s, want in %s", o2.free[len(o2.free)-1], want)
+	}
+	o3 := openTestOutbound(t, rng)
+	o4, err := openOutbound(rng, "stratus-test-none")
+	if err == nil {
+		o4.close()
+	}
+	if !errors.Is(err, ErrRangeExhausted) {
+		t.Errorf("a fourth server on a range of three usable chunks: %v", err)
+	}
+	// A server whose chunk is full claims the next free one.
+	for range 128 {
+		o3.alloc() //nolint:errcheck
+	}
+	if _, err := o3.alloc(); !errors.Is(err, ErrRangeExhausted) {
+		t.Errorf("alloc past the range: %v", err)
+	}
+	o1.close()
+	if _, err := o3.alloc(); err != nil {
+		t.Errorf("alloc once the first server gave its chunk up: %v", err)
+	}
+}
+
+// mkVeth adds a veth pair named name (and name+"p") with addr on it, if valid,
+// removed when the test ends.
+func mkVeth(t *testing.T, name string, addr netip.Prefix) {
+	t.Helper()
+	v := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: name}, PeerName: name[:min(len(name), 13)] + "p"}
+	if err := netlink.LinkAdd(v); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { netlink.LinkDel(v) }) //nolint:errcheck
+	if addr.IsValid() {
+		ipn := &net.IPNet{IP: addr.Addr().AsSlice(), Mask: net.CIDRMask(addr.Bits(), 32)}
+		if err := netlink.AddrAdd(v, &netlink.Addr{IPNet: ipn}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestLinkName(t *testing.T) {
+	a := netip.MustParsePrefix("169.254.64.0/18").Addr()
+	if got := linkName(a); got != "stratusa9fe4000" || len(got) > 15 {
+		t.Errorf("linkName(%s) = %q", a, got)
+	}
+	if got, ok := linkAddr(linkName(a)); !ok || got != a {
+		t.Errorf("linkAddr: %s %v", got, ok)
+	}
+	for _, name := range []string{"eth0", "stratus", "stratusa9fe40", "stratuszzzzzzzz"} {
+		if _, ok := linkAddr(name); ok {
+			t.Errorf("linkAddr(%q) ok", name)
+		}
+	}
+}
+
+func TestChunk(t *testing.T) {
+	for _, c := range []struct {
+		rng  string
+		n    int
+		last string
+	}{
+		{"169.254.64.0/18", 64, "169.254.127.0/24"},
+		{"10.0.0.0/24", 1, "10.0.0.0/24"},
+		{"10.0.0.0/28", 1, "10.0.0.0/28"},
+	} {
+		o := &outbound{rng: netip.MustParsePrefix(c.rng)}
+		if o.chunks() != c.n || o.chunk(c.n-1).String() != c.last {
+			t.Errorf("%s: %d chunks, last %s", c.rng, o.chunks(), o.chunk(c.n-1))
+		}
+	}
+}
+
+func TestCheckOutboundRange(t *testing.T) {
+	for s, ok := range map[string]bool{
+		"169.254.64.0/18": true, "10.200.0.0/16": true, "10.0.0.0/30": true,
+		"10.0.0.0/31": false, "169.254.64.1/18": false, "fd00::/64": false, "0.0.0.0/0": false,
+	} {
+		p, _ := netip.ParsePrefix(s)
+		if err := CheckOutboundRange(p); (err == nil) != ok {
+			t.Errorf("CheckOutboundRange(%s) = %v", s, err)
+		}
+	}
+}
+
+func TestLoopbackNameservers(t *testing.T) {
+	conf := "# comment\nnameserver 127.0.0.53\nnameserver 10.255.255.53\nnameserver ::1\noptions edns0\nsearch x\n"
+	if got := strings.Join(LoopbackNameservers([]byte(conf)), ","); got != "127.0.0.53,::1" {
+		t.Errorf("LoopbackNameservers = %s", got)
+	}
+}
+
+// BenchmarkNetwork is what outbound network adds to making and closing one
+// environment's network namespace (a veth pair, two addresses, a route, and
+// deleting the pair), against the loopback-only namespace run in the same run.
+func BenchmarkNetwork(b *testing.B) {
+	host := hostNS(b)
+	o := openTestOutbound(b, testRange)
+	cycle := func(out *outbound) {
+		n, err := newNetns(host, out)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n.Close()
+	}
+	t0 := time.Now()
+	for range b.N {
+		cycle(nil)
+	}
+	base := time.Since(t0)
+	b.ResetTimer()
+	for range b.N {
+		cycle(o)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(base.Microseconds())/float64(b.N), "us-loopback")
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "us-outbound")
+	b.ReportMetric(float64(b.Elapsed())/float64(base), "x-loopback")
+}
