@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -335,4 +336,73 @@ func BenchmarkNetwork(b *testing.B) {
 	b.ReportMetric(float64(base.Microseconds())/float64(b.N), "us-loopback")
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "us-outbound")
 	b.ReportMetric(float64(b.Elapsed())/float64(base), "x-loopback")
+}
+
+// A killed server's table goes when another server opens; a live one's stays.
+func TestOutboundStaleTable(t *testing.T) {
+	hostNS(t)
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := nftables.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := &nftables.Table{Family: nftables.TableFamilyINet, Name: fmt.Sprintf("stratus-%d-dead", dead.Process.Pid)}
+	live := &nftables.Table{Family: nftables.TableFamilyINet, Name: fmt.Sprintf("stratus-%d-live", os.Getppid())}
+	conn.AddTable(stale)
+	conn.AddTable(live)
+	if err := conn.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		conn.DelTable(live)
+		conn.Flush() //nolint:errcheck
+	})
+	openTestOutbound(t, netip.MustParsePrefix("169.254.172.0/24"))
+	if _, err := conn.ListTableOfFamily(stale.Name, nftables.TableFamilyINet); err == nil {
+		t.Error("the dead server's table is still there")
+		conn.DelTable(stale)
+		conn.Flush() //nolint:errcheck
+	}
+	if _, err := conn.ListTableOfFamily(live.Name, nftables.TableFamilyINet); err != nil {
+		t.Errorf("a live server's table is gone: %v", err)
+	}
+}
+
+// Without OutboundRange a sandbox adds no table and no link.
+func TestNoOutboundTouchesNothing(t *testing.T) {
+	hostNS(t)
+	conn, err := nftables.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := func() int {
+		tables, err := conn.ListTablesOfFamily(nftables.TableFamilyINet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, tb := range tables {
+			if pid, ok := tableOwner(tb.Name); ok && pid == os.Getpid() {
+				n++
+			}
+		}
+		return n
+	}
+	before := ours()
+	sb := &Sandbox{StateDir: t.TempDir()}
+	if err := sb.Open(); err != nil {
+		t.Skipf("no working OCI runtime: %v", err)
+	}
+	defer sb.Close()
+	netw, err := sb.Network(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer netw.Close()
+	if sb.outbound != nil || netw.(*netns).link != nil || ours() != before {
+		t.Errorf("a sandbox without outbound network made a table or a link")
+	}
 }
