@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,15 +67,26 @@ func (m *Main) processSandbox(logger *slog.Logger) sandbox.Sandbox {
 }
 
 // warnNameservers says when the host's resolv.conf, which environments with
-// outbound network get, names a loopback name server: inside an environment
-// that is its own loopback, where nothing answers, so names do not resolve.
+// outbound network get, names a name server they cannot reach: one on the host's
+// loopback (inside, the loopback is their own) or at the host's own address
+// (the host drops what they send it). Names then do not resolve inside.
 func warnNameservers(logger *slog.Logger) {
 	conf, err := os.ReadFile("/etc/resolv.conf")
 	if err != nil {
 		logger.Warn("functions get no /etc/resolv.conf, so no name resolution", "err", err)
 		return
 	}
-	if ns := oci.LoopbackNameservers(conf); len(ns) > 0 {
-		logger.Warn("/etc/resolv.conf names name servers on the host's loopback, which functions cannot reach (their loopback is their own): point it at a reachable name server (for systemd-resolved, /run/systemd/resolve/resolv.conf lists the upstream ones)", "nameservers", strings.Join(ns, " "))
+	var host []netip.Addr
+	if addrs, err := net.InterfaceAddrs(); err == nil {
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok {
+				if ip, ok := netip.AddrFromSlice(n.IP); ok {
+					host = append(host, ip.Unmap())
+				}
+			}
+		}
+	}
+	if ns := oci.UnreachableNameservers(conf, host); len(ns) > 0 {
+		logger.Warn("/etc/resolv.conf names name servers on the host itself, which functions cannot reach (their loopback is their own, and the host drops what they send it): names will not resolve inside functions unless another name server is listed (for systemd-resolved, /run/systemd/resolve/resolv.conf lists the upstream ones)", "nameservers", strings.Join(ns, " "))
 	}
 }

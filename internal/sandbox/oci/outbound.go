@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,6 +60,7 @@ func CheckOutboundRange(p netip.Prefix) error {
 type outbound struct {
 	rng   netip.Prefix
 	rules *rules
+	mtu   int // of the links; 0 for the kernel's default (1,500)
 
 	mu   sync.Mutex
 	held map[int]*os.File // claimed chunks by index: their locks, held until close
@@ -80,7 +82,7 @@ func openOutbound(rng netip.Prefix, table string) (*outbound, error) {
 	if err := os.MkdirAll(lockDir, 0o700); err != nil {
 		return nil, fmt.Errorf("oci: outbound: %w", err)
 	}
-	o := &outbound{rng: rng, held: map[int]*os.File{}}
+	o := &outbound{rng: rng, held: map[int]*os.File{}, mtu: defaultRouteMTU()}
 	o.mu.Lock()
 	err := o.claimLocked()
 	o.mu.Unlock()
@@ -97,6 +99,29 @@ func openOutbound(rng netip.Prefix, table string) (*outbound, error) {
 		return nil, err
 	}
 	return o, nil
+}
+
+// defaultRouteMTU is the MTU of the link the host's default route leaves by,
+// when it is below Ethernet's 1,500 (a tunnel, a VM's network): packets the size
+// of a 1,500-byte link's would need path MTU discovery through NAT to get out,
+// which many networks break. 0 otherwise.
+func defaultRouteMTU() int {
+	routes, err := netlink.RouteList(nil, netlink.FAMILY_V4)
+	if err != nil {
+		return 0
+	}
+	for _, r := range routes {
+		if r.Dst != nil {
+			if ones, _ := r.Dst.Mask.Size(); ones != 0 {
+				continue
+			}
+		}
+		l, err := netlink.LinkByIndex(r.LinkIndex)
+		if err == nil && l.Attrs().MTU > 0 && l.Attrs().MTU < 1500 {
+			return l.Attrs().MTU
+		}
+	}
+	return 0
 }
 
 func enableForwarding() error {
@@ -319,7 +344,7 @@ func (v *veth) wire(n *netns) error {
 	p2p := net.CIDRMask(31, 32)
 	err := n.onThread(func() error {
 		la := netlink.NewLinkAttrs()
-		la.Name, la.Flags = "eth0", net.FlagUp
+		la.Name, la.Flags, la.MTU = "eth0", net.FlagUp, v.o.mtu
 		eth0 := &netlink.Veth{LinkAttrs: la, PeerName: name, PeerNamespace: netlink.NsFd(int(n.host.Fd()))}
 		if err := netlink.LinkAdd(eth0); err != nil {
 			return fmt.Errorf("veth %s: %w", name, err)
@@ -397,17 +422,24 @@ func (s *Sandbox) openOutbound() error {
 	return nil
 }
 
-// LoopbackNameservers returns the name servers of a resolv.conf (its contents)
-// that are on the host's loopback, such as systemd-resolved's 127.0.0.53: an
-// environment has a loopback of its own, where nothing answers DNS.
-func LoopbackNameservers(conf []byte) []string {
+// UnreachableNameservers returns the name servers of a resolv.conf (its
+// contents) that an environment cannot reach: on a loopback (systemd-resolved's
+// 127.0.0.53; an environment's loopback is its own, where nothing answers DNS) or
+// at one of the host's own addresses host (the host drops what environments
+// send it).
+func UnreachableNameservers(conf []byte, host []netip.Addr) []string {
 	var out []string
 	for _, line := range strings.Split(string(conf), "\n") {
 		f := strings.Fields(line)
 		if len(f) < 2 || f[0] != "nameserver" {
 			continue
 		}
-		if a, err := netip.ParseAddr(f[1]); err == nil && a.Unmap().IsLoopback() {
+		a, err := netip.ParseAddr(f[1])
+		if err != nil {
+			continue
+		}
+		a = a.Unmap().WithZone("")
+		if a.IsLoopback() || slices.Contains(host, a) {
 			out = append(out, f[1])
 		}
 	}

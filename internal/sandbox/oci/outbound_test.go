@@ -2,6 +2,7 @@ package oci
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -114,6 +115,9 @@ func TestOutbound(t *testing.T) {
 	b := newTestNetns(t, host, o)
 	if got := linksIn(t, testRange) - before; got != 2 {
 		t.Errorf("%d links for two environments", got)
+	}
+	if l, err := netlink.LinkByName(linkName(a.link.host)); err != nil || l.Attrs().MTU != cmp.Or(o.mtu, 1500) {
+		t.Errorf("host end: %v, want MTU %d", err, cmp.Or(o.mtu, 1500))
 	}
 
 	// Out, masqueraded: the far host sees the host's own address on its link
@@ -303,10 +307,11 @@ func TestCheckOutboundRange(t *testing.T) {
 	}
 }
 
-func TestLoopbackNameservers(t *testing.T) {
-	conf := "# comment\nnameserver 127.0.0.53\nnameserver 10.255.255.53\nnameserver ::1\noptions edns0\nsearch x\n"
-	if got := strings.Join(LoopbackNameservers([]byte(conf)), ","); got != "127.0.0.53,::1" {
-		t.Errorf("LoopbackNameservers = %s", got)
+func TestUnreachableNameservers(t *testing.T) {
+	conf := "# comment\nnameserver 127.0.0.53\nnameserver 10.255.255.53\nnameserver ::1\nnameserver 192.0.2.2\nnameserver fe80::1%eth0\noptions edns0\nsearch x\n"
+	host := []netip.Addr{netip.MustParseAddr("192.0.2.2")}
+	if got := strings.Join(UnreachableNameservers([]byte(conf), host), ","); got != "127.0.0.53,::1,192.0.2.2" {
+		t.Errorf("UnreachableNameservers = %s", got)
 	}
 }
 
