@@ -72,9 +72,9 @@ type outbound struct {
 	closed bool
 }
 
-// openOutbound claims the first chunk of rng, turns IPv4 forwarding on (left on
-// at close: other servers may need it) and installs this server's rules.
-// Its rules go in an nftables table named table.
+// openOutbound claims the first chunk of rng, installs this server's rules in an
+// nftables table named table, and turns IPv4 forwarding on (left on at close:
+// other servers may need it).
 func openOutbound(rng netip.Prefix, table string) (*outbound, error) {
 	if err := CheckOutboundRange(rng); err != nil {
 		return nil, fmt.Errorf("oci: %w", err)
@@ -90,11 +90,12 @@ func openOutbound(rng netip.Prefix, table string) (*outbound, error) {
 		o.close()
 		return nil, err
 	}
-	if err := enableForwarding(); err != nil {
+	// Rules first: forwarding is never on without them.
+	if o.rules, err = installRules(rng, table); err != nil {
 		o.close()
 		return nil, err
 	}
-	if o.rules, err = installRules(rng, table); err != nil {
+	if err := enableForwarding(); err != nil {
 		o.close()
 		return nil, err
 	}
@@ -324,7 +325,7 @@ func (o *outbound) connect(n *netns) (*veth, error) {
 		}
 		v := &veth{o: o, host: host}
 		err = v.wire(n)
-		if errors.Is(err, unix.EEXIST) {
+		if errors.Is(err, errNameTaken) {
 			o.release(host)
 			continue
 		}
@@ -337,6 +338,9 @@ func (o *outbound) connect(n *netns) (*veth, error) {
 	return nil, fmt.Errorf("oci: outbound: every address tried is still held by a link being destroyed")
 }
 
+// errNameTaken is wire's error when the host end's name is still taken.
+var errNameTaken = errors.New("oci: outbound: link name taken")
+
 // wire makes the pair from inside n, so that eth0 has its name from the start and
 // the host end appears in Stratus's namespace without a move.
 func (v *veth) wire(n *netns) error {
@@ -346,7 +350,9 @@ func (v *veth) wire(n *netns) error {
 		la := netlink.NewLinkAttrs()
 		la.Name, la.Flags, la.MTU = "eth0", net.FlagUp, v.o.mtu
 		eth0 := &netlink.Veth{LinkAttrs: la, PeerName: name, PeerNamespace: netlink.NsFd(int(n.host.Fd()))}
-		if err := netlink.LinkAdd(eth0); err != nil {
+		if err := netlink.LinkAdd(eth0); errors.Is(err, unix.EEXIST) {
+			return errNameTaken
+		} else if err != nil {
 			return fmt.Errorf("veth %s: %w", name, err)
 		}
 		fn := v.host.Next()

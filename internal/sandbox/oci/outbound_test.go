@@ -222,8 +222,14 @@ func TestOutboundChunks(t *testing.T) {
 		t.Errorf("first server's environment at %s, want in %s", n.link.host, stale)
 	}
 	o2 := openTestOutbound(t, rng)
-	if want := netip.MustParsePrefix("169.254.170.0/24"); !want.Contains(o2.free[len(o2.free)-1]) {
-		t.Errorf("second server's next address %s, want in %s", o2.free[len(o2.free)-1], want)
+	if want := netip.MustParsePrefix("169.254.170.0/24"); !want.Contains(o2.free[0]) {
+		t.Errorf("second server's next address %s, want in %s", o2.free[0], want)
+	}
+	// A name still taken (by a link the kernel has yet to destroy) is skipped.
+	taken := o2.free[0]
+	mkVeth(t, linkName(taken), netip.Prefix{})
+	if n2 := newTestNetns(t, host, o2); n2.link.host == taken {
+		t.Errorf("an environment was given %s, whose name is taken", taken)
 	}
 	o3 := openTestOutbound(t, rng)
 	o4, err := openOutbound(rng, "stratus-test-none")
