@@ -2,6 +2,7 @@ package oci_test
 
 import (
 	"context"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,7 +16,7 @@ import (
 
 // newSandbox opens an oci sandbox; it skips only where no OCI runtime is
 // installed at all (CI installs crun), and fails where one is but does not work.
-func newSandbox(t *testing.T) *oci.Sandbox {
+func newSandbox(t *testing.T, mods ...func(*oci.Sandbox)) *oci.Sandbox {
 	t.Helper()
 	_, crun := exec.LookPath("crun")
 	_, runc := exec.LookPath("runc")
@@ -23,13 +24,24 @@ func newSandbox(t *testing.T) *oci.Sandbox {
 		t.Skip("no OCI runtime (crun or runc) installed")
 	}
 	sb := &oci.Sandbox{StateDir: t.TempDir()}
+	for _, m := range mods {
+		m(sb)
+	}
 	if err := sb.Open(); err != nil {
 		t.Fatalf("Open: %v", err)
 	}
+	t.Cleanup(func() { sb.Close() })
 	return sb
 }
 
 func TestConformance(t *testing.T) { sandboxtest.Run(t, newSandbox(t)) }
+
+// With outbound network the environments' own network behaves the same.
+func TestConformanceOutbound(t *testing.T) {
+	sandboxtest.Run(t, newSandbox(t, func(sb *oci.Sandbox) {
+		sb.OutboundRange = netip.MustParsePrefix("169.254.174.0/24")
+	}))
+}
 
 // BenchmarkPauseResume is what freezing an idle environment and thawing it for
 // its next invocation costs (two writes to the v1 freezer), per invocation. Its
