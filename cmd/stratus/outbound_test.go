@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -74,7 +75,8 @@ func TestFunctionNetwork(t *testing.T) {
 		targets := []string{net.JoinHostPort(peer.Addrs[0], "7000")}
 		// Every address of the host: the environments' host ends, the far
 		// host's link, the host's own interfaces.
-		addrs, err := netlink.AddrList(nil, netlink.FAMILY_V4)
+		var addrs []netlink.Addr
+		err := consistent(func() (err error) { addrs, err = netlink.AddrList(nil, netlink.FAMILY_V4); return err })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,8 +130,8 @@ func connect(t *testing.T, ts *testServer, addrs ...string) map[string]string {
 // addresses in the default range.
 func envLinks(t *testing.T) int {
 	t.Helper()
-	links, err := netlink.LinkList()
-	if err != nil {
+	var links []netlink.Link
+	if err := consistent(func() (err error) { links, err = netlink.LinkList(); return err }); err != nil {
 		t.Fatal(err)
 	}
 	n := 0
@@ -179,4 +181,16 @@ func TestFunctionNetworkProcess(t *testing.T) {
 	if !strings.Contains(ts.stderr.String(), "--function-network has no effect in the process sandbox") {
 		t.Errorf("no word of it in the log:\n%s", ts.stderr.String())
 	}
+}
+
+// consistent retries a netlink dump that other tests' links interrupted.
+func consistent(f func() error) error {
+	var err error
+	for range 50 {
+		if err = f(); !errors.Is(err, netlink.ErrDumpInterrupted) {
+			return err
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return err
 }

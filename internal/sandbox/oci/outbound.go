@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -107,8 +108,8 @@ func openOutbound(rng netip.Prefix, table string) (*outbound, error) {
 // of a 1,500-byte link's would need path MTU discovery through NAT to get out,
 // which many networks break. 0 otherwise.
 func defaultRouteMTU() int {
-	routes, err := netlink.RouteList(nil, netlink.FAMILY_V4)
-	if err != nil {
+	var routes []netlink.Route
+	if dump(func() (err error) { routes, err = netlink.RouteList(nil, netlink.FAMILY_V4); return err }) != nil {
 		return 0
 	}
 	for _, r := range routes {
@@ -207,7 +208,8 @@ func (o *outbound) claimLocked() error {
 // do) and reports whether the chunk is free of the host's own addresses and
 // routes. The caller holds the chunk's lock, so no live server uses it.
 func clearChunk(c netip.Prefix) (bool, error) {
-	links, err := netlink.LinkList()
+	var links []netlink.Link
+	err := dump(func() (err error) { links, err = netlink.LinkList(); return err })
 	if err != nil {
 		return false, fmt.Errorf("oci: outbound: list links: %w", err)
 	}
@@ -220,7 +222,8 @@ func clearChunk(c netip.Prefix) (bool, error) {
 			ours[l.Attrs().Index] = true
 		}
 	}
-	addrs, err := netlink.AddrList(nil, netlink.FAMILY_V4)
+	var addrs []netlink.Addr
+	err = dump(func() (err error) { addrs, err = netlink.AddrList(nil, netlink.FAMILY_V4); return err })
 	if err != nil {
 		return false, fmt.Errorf("oci: outbound: list addresses: %w", err)
 	}
@@ -229,7 +232,8 @@ func clearChunk(c netip.Prefix) (bool, error) {
 			return false, nil
 		}
 	}
-	routes, err := netlink.RouteList(nil, netlink.FAMILY_V4)
+	var routes []netlink.Route
+	err = dump(func() (err error) { routes, err = netlink.RouteList(nil, netlink.FAMILY_V4); return err })
 	if err != nil {
 		return false, fmt.Errorf("oci: outbound: list routes: %w", err)
 	}
@@ -246,6 +250,20 @@ func clearChunk(c netip.Prefix) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// dump runs a netlink dump until the kernel says it was not interrupted by a
+// change (other environments' links come and go meanwhile): an interrupted one
+// may miss entries.
+func dump(f func() error) error {
+	var err error
+	for i := range 50 {
+		if err = f(); !errors.Is(err, netlink.ErrDumpInterrupted) {
+			return err
+		}
+		time.Sleep(time.Duration(i) * time.Millisecond)
+	}
+	return err
 }
 
 // linkName is the host end's name for an environment whose host end is at a.
@@ -379,7 +397,35 @@ func (v *veth) wire(n *netns) error {
 	if err := netlink.LinkSetUp(l); err != nil {
 		return fmt.Errorf("host end up: %w", err)
 	}
-	return nil
+	return v.waitUp(n, name)
+}
+
+// waitUp waits until both ends are operationally up. The kernel gives a link
+// its queue only then, from a work queue, and until then drops what is sent on
+// it: a function's first packet, or the ARP request before it, would be lost
+// and resent only a second later (seen in one first connection out of ~30
+// made at once). Best effort: after a second it gives up waiting.
+func (v *veth) waitUp(n *netns, name string) error {
+	deadline := time.Now().Add(time.Second)
+	for up := false; ; time.Sleep(50 * time.Microsecond) {
+		l, err := netlink.LinkByName(name)
+		if err != nil {
+			return fmt.Errorf("host end %s: %w", name, err)
+		}
+		if !up && l.Attrs().OperState == netlink.OperUp {
+			err := n.onThread(func() error {
+				eth0, err := netlink.LinkByName("eth0")
+				up = err == nil && eth0.Attrs().OperState == netlink.OperUp
+				return err
+			}, true)
+			if err != nil {
+				return fmt.Errorf("eth0: %w", err)
+			}
+		}
+		if up || time.Now().After(deadline) {
+			return nil
+		}
+	}
 }
 
 // close gives the address back. The pair goes with the namespace, which the

@@ -78,8 +78,8 @@ func dialFrom(n *netns, addr string) (string, error) {
 // linksIn counts the host's environment links with addresses in p.
 func linksIn(t testing.TB, p netip.Prefix) int {
 	t.Helper()
-	links, err := netlink.LinkList()
-	if err != nil {
+	var links []netlink.Link
+	if err := dump(func() (err error) { links, err = netlink.LinkList(); return err }); err != nil {
 		t.Fatal(err)
 	}
 	n := 0
@@ -116,9 +116,18 @@ func TestOutbound(t *testing.T) {
 	if got := linksIn(t, testRange) - before; got != 2 {
 		t.Errorf("%d links for two environments", got)
 	}
-	if l, err := netlink.LinkByName(linkName(a.link.host)); err != nil || l.Attrs().MTU != cmp.Or(o.mtu, 1500) {
-		t.Errorf("host end: %v, want MTU %d", err, cmp.Or(o.mtu, 1500))
+	// Up at once, both ends: until the kernel has given them their queues,
+	// packets are dropped and a first connection waits a second to retry.
+	l, err := netlink.LinkByName(linkName(a.link.host))
+	if err != nil || l.Attrs().MTU != cmp.Or(o.mtu, 1500) || l.Attrs().OperState != netlink.OperUp {
+		t.Errorf("host end: %v, want MTU %d and up", err, cmp.Or(o.mtu, 1500))
 	}
+	a.onThread(func() error { //nolint:errcheck
+		if eth0, err := netlink.LinkByName("eth0"); err != nil || eth0.Attrs().OperState != netlink.OperUp {
+			t.Errorf("eth0 not up: %v", err)
+		}
+		return nil
+	}, true)
 
 	// Out, masqueraded: the far host sees the host's own address on its link
 	// (it has no route to the range, so nothing else could answer).
@@ -154,8 +163,8 @@ func TestOutbound(t *testing.T) {
 		net.JoinHostPort(a.link.host.String(), port),
 		net.JoinHostPort(inet.Gateway.String(), port),
 	}
-	addrs, err := netlink.AddrList(nil, netlink.FAMILY_V4)
-	if err != nil {
+	var addrs []netlink.Addr
+	if err := dump(func() (err error) { addrs, err = netlink.AddrList(nil, netlink.FAMILY_V4); return err }); err != nil {
 		t.Fatal(err)
 	}
 	for _, ad := range addrs {
@@ -415,5 +424,45 @@ func TestNoOutboundTouchesNothing(t *testing.T) {
 	defer netw.Close()
 	if sb.outbound != nil || netw.(*netns).link != nil || ours() != before {
 		t.Errorf("a sandbox without outbound network made a table or a link")
+	}
+}
+
+// Environments made at once past a chunk's 128 get distinct addresses from a
+// second chunk.
+func TestOutboundMany(t *testing.T) {
+	host := hostNS(t)
+	rng := netip.MustParsePrefix("169.254.176.0/23")
+	o := openTestOutbound(t, rng)
+	const n = 150
+	nets := make([]*netns, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			ns, err := newNetns(host, o)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			nets[i] = ns
+		})
+	}
+	wg.Wait()
+	seen := map[netip.Addr]bool{}
+	for _, ns := range nets {
+		if ns == nil {
+			continue
+		}
+		if seen[ns.link.host] || !rng.Contains(ns.link.host) {
+			t.Errorf("address %s twice or outside %s", ns.link.host, rng)
+		}
+		seen[ns.link.host] = true
+	}
+	if got := linksIn(t, rng); got != n {
+		t.Errorf("%d links for %d environments", got, n)
+	}
+	for _, ns := range nets {
+		if ns != nil {
+			ns.Close()
+		}
 	}
 }
