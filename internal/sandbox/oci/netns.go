@@ -23,7 +23,12 @@ import (
 type netns struct {
 	host *os.File // Stratus's own network namespace, to return to
 	fd   *os.File
-	link *veth // nil without outbound network
+	// link is the way out with outbound network, made in the background from
+	// newNetns (it costs a few ms, which the container's creation hides); it and
+	// linkErr are set when linkDone, nil without outbound network, closes.
+	link     *veth
+	linkErr  error
+	linkDone chan struct{}
 
 	mu     sync.Mutex
 	closed bool
@@ -33,7 +38,7 @@ type netns struct {
 var _ sandbox.Network = (*netns)(nil)
 
 // newNetns creates a network namespace with loopback up and, when out is not
-// nil, a link out through it.
+// nil, starts making a link out through it: linkReady waits for it.
 func newNetns(host *os.File, out *outbound) (*netns, error) {
 	n := &netns{host: host}
 	err := n.onThread(func() error {
@@ -54,12 +59,23 @@ func newNetns(host *os.File, out *outbound) (*netns, error) {
 		return nil, fmt.Errorf("oci: network namespace: %w", err)
 	}
 	if out != nil {
-		if n.link, err = out.connect(n); err != nil {
-			n.fd.Close()
-			return nil, err
-		}
+		n.linkDone = make(chan struct{})
+		go func() {
+			defer close(n.linkDone)
+			n.link, n.linkErr = out.connect(n)
+		}()
 	}
 	return n, nil
+}
+
+// linkReady waits for the link out, if the namespace gets one, and returns why
+// it could not be made.
+func (n *netns) linkReady() error {
+	if n.linkDone == nil {
+		return nil
+	}
+	<-n.linkDone
+	return n.linkErr
 }
 
 // onThread runs f on a locked OS thread, inside n (enter) or on a thread f moves
@@ -186,7 +202,7 @@ func (n *netns) Close() error {
 	for _, ln := range n.lns {
 		ln.Close()
 	}
-	if n.link != nil {
+	if n.linkReady() == nil && n.link != nil {
 		n.link.close()
 	}
 	return n.fd.Close()

@@ -262,6 +262,11 @@ func (s *Sandbox) Start(ctx context.Context, spec sandbox.Spec) (sandbox.Instanc
 		in.remove()
 		return nil, err
 	}
+	// The link out was being made while the runtime created the container.
+	if err := ns.linkReady(); err != nil {
+		in.Stop(ctx) //nolint:errcheck
+		return nil, err
+	}
 	if err := s.start(id, logFile); err != nil {
 		in.Stop(ctx) //nolint:errcheck
 		return nil, err

@@ -56,6 +56,9 @@ func newTestNetns(t testing.TB, host *os.File, o *outbound) *netns {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
+	if err := n.linkReady(); err != nil {
+		t.Fatal(err)
+	}
 	return n
 }
 
@@ -341,6 +344,9 @@ func BenchmarkNetwork(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		if err := n.linkReady(); err != nil {
+			b.Fatal(err)
+		}
 		n.Close()
 	}
 	t0 := time.Now()
@@ -444,12 +450,18 @@ func TestOutboundMany(t *testing.T) {
 				return
 			}
 			nets[i] = ns
+			if err := ns.linkReady(); err != nil {
+				t.Error(err)
+			}
 		})
 	}
 	wg.Wait()
 	seen := map[netip.Addr]bool{}
 	for _, ns := range nets {
 		if ns == nil {
+			continue
+		}
+		if ns.link == nil {
 			continue
 		}
 		if seen[ns.link.host] || !rng.Contains(ns.link.host) {
