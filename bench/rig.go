@@ -256,10 +256,17 @@ func (r *Rig) checkEcho(fn string, out *lambda.InvokeOutput) error {
 // CreateEcho creates fn as a provided.al2023 function running the test function
 // in echo mode, with Options.FunctionEnv as its environment.
 func (r *Rig) CreateEcho(ctx context.Context, fn string) error {
+	return r.CreateFunction(ctx, fn, "echo")
+}
+
+// CreateFunction creates fn as a provided.al2023 function running the test
+// function in the given mode (its Handler), with Options.FunctionEnv as its
+// environment.
+func (r *Rig) CreateFunction(ctx context.Context, fn, mode string) error {
 	in := &lambda.CreateFunctionInput{
 		FunctionName: aws.String(fn),
 		Runtime:      types.RuntimeProvidedal2023,
-		Handler:      aws.String("echo"),
+		Handler:      aws.String(mode),
 		Role:         aws.String(role),
 		Code:         &types.FunctionCode{ZipFile: r.Zip},
 	}

@@ -1,9 +1,11 @@
 package bench
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,14 +18,16 @@ import (
 	"github.com/stratus-run/stratus/internal/testfn"
 )
 
-// The sandbox benchmarks compare --sandbox oci with --sandbox process: two Stratus
+// The sandbox benchmarks compare --sandbox oci with --sandbox process: Stratus
 // servers from one build, measured alternately in the same run, so that other work
-// on the machine falls on both alike.
+// on the machine falls on all alike. The oci server keeps its default pool of
+// containers created ahead of need; ociDirectRig (--sandbox-pool 0) creates each
+// container at its cold start.
 
 var (
-	sandboxRigsOnce sync.Once
-	procRig, ociRig *Rig
-	sandboxRigsErr  error
+	sandboxRigsOnce               sync.Once
+	procRig, ociRig, ociDirectRig *Rig
+	sandboxRigsErr                error
 )
 
 func openSandboxRigs(b *testing.B) (proc, oci *Rig) {
@@ -52,7 +56,10 @@ func openSandboxRigs(b *testing.B) (proc, oci *Rig) {
 		if procRig, sandboxRigsErr = Open(ctx, Options{Stratus: bin, StratusFlags: []string{"--sandbox", "process"}}); sandboxRigsErr != nil {
 			return
 		}
-		ociRig, sandboxRigsErr = Open(ctx, Options{Stratus: bin, StratusFlags: []string{"--sandbox", "oci"}})
+		if ociRig, sandboxRigsErr = Open(ctx, Options{Stratus: bin, StratusFlags: []string{"--sandbox", "oci"}}); sandboxRigsErr != nil {
+			return
+		}
+		ociDirectRig, sandboxRigsErr = Open(ctx, Options{Stratus: bin, StratusFlags: []string{"--sandbox", "oci", "--sandbox-pool", "0"}})
 	})
 	if sandboxRigsErr != nil {
 		b.Fatal(sandboxRigsErr)
@@ -61,14 +68,18 @@ func openSandboxRigs(b *testing.B) (proc, oci *Rig) {
 }
 
 // BenchmarkSandboxColdStart times b.N cold starts (first Invoke of a fresh echo
-// function, as BenchmarkColdStart) in each sandbox, alternating. Reported: p50 and
-// p99 of each, oci's Init Duration, and x-process-p50, oci's p50 over process's.
-// Target: oci p50 under 25 ms.
+// function, as BenchmarkColdStart) in each sandbox, alternating: process, oci with
+// its pool of containers created ahead of need, and oci creating each container
+// at the cold start (oci-direct). Reported: p50 and p99 of each, oci's Init
+// Duration, the share of oci's cold starts that found a waiting container, and
+// x-process-p50, oci's p50 over process's. Target: oci p50 under 25 ms.
 func BenchmarkSandboxColdStart(b *testing.B) {
 	proc, oci := openSandboxRigs(b)
+	rigs := []*Rig{proc, oci, ociDirectRig}
 	ctx := context.Background()
-	var lat [2][]time.Duration
+	var lat [3][]time.Duration
 	var inits []time.Duration
+	pooled0 := poolStarts(b, oci)
 	deadline := time.Now().Add(maxBenchTime)
 	b.ResetTimer()
 	b.StopTimer()
@@ -76,7 +87,7 @@ func BenchmarkSandboxColdStart(b *testing.B) {
 		if time.Now().After(deadline) {
 			b.Fatalf("stopped by the %v bound after %d of %d cold starts", maxBenchTime, i, b.N)
 		}
-		for k, r := range []*Rig{proc, oci} {
+		for k, r := range rigs {
 			name := fmt.Sprintf("sb-cold-%d", coldSeq.Add(1))
 			if err := r.CreateEcho(ctx, name); err != nil {
 				b.Fatal(err)
@@ -96,13 +107,39 @@ func BenchmarkSandboxColdStart(b *testing.B) {
 			}
 		}
 	}
-	p, o, in := Summarise(lat[0], 0), Summarise(lat[1], 0), Summarise(inits, 0)
+	p, o, od, in := Summarise(lat[0], 0), Summarise(lat[1], 0), Summarise(lat[2], 0), Summarise(inits, 0)
 	b.ReportMetric(ms(p.P50), "process-p50-ms")
 	b.ReportMetric(ms(p.P99), "process-p99-ms")
 	b.ReportMetric(ms(o.P50), "oci-p50-ms")
 	b.ReportMetric(ms(o.P99), "oci-p99-ms")
 	b.ReportMetric(ms(in.P50), "oci-init-p50-ms")
+	b.ReportMetric((poolStarts(b, oci)-pooled0)/float64(b.N), "oci-pooled-share")
+	b.ReportMetric(ms(od.P50), "oci-direct-p50-ms")
+	b.ReportMetric(ms(od.P99), "oci-direct-p99-ms")
 	b.ReportMetric(float64(o.P50)/float64(p.P50), "x-process-p50")
+}
+
+// poolStarts reads how many environments r's server started in a waiting
+// container (stratus_sandbox_pool_starts_total{how="pooled"}).
+func poolStarts(b *testing.B, r *Rig) float64 {
+	b.Helper()
+	resp, err := http.Get(r.Stratus.URL + "/metrics")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), `stratus_sandbox_pool_starts_total{how="pooled"} `); ok {
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return n
+		}
+	}
+	b.Fatal("no pooled starts counter in /metrics")
+	return 0
 }
 
 // BenchmarkSandboxWarm times warm invokes of the echo function in each sandbox,

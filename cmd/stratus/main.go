@@ -100,6 +100,7 @@ type Main struct {
 	SandboxKind        string
 	FunctionNetwork    string
 	FunctionRange      netip.Prefix
+	SandboxPool        int
 	Auth               string
 	CredentialsFile    string
 	Region             string
@@ -113,6 +114,8 @@ type Main struct {
 	AsyncAckWait       time.Duration
 	AsyncWorkers       int
 	AsyncAgeUnit       time.Duration
+	LogLevel           slog.Level
+	FunctionEndpoint   string
 
 	// Ready, if set, is called with the endpoint URL once the server answers.
 	Ready func(url string)
@@ -124,6 +127,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.SetOutput(m.Stderr)
 	fs.StringVar(&m.Listen, "listen", "127.0.0.1:4566", "address to serve the AWS endpoint on")
 	fs.StringVar(&m.DataDir, "data-dir", ".stratus", "directory for state, code and queues")
+	fs.IntVar(&m.SandboxPool, "sandbox-pool", 4, "oci: containers kept created ahead of need, so that a cold start skips creating one (0: create each on demand)")
 	fs.StringVar(&m.SandboxKind, "sandbox", "auto", "execution environment sandbox: oci (containers under crun or runc), process (no isolation), or auto (oci where it works, else process with a warning)")
 	fs.StringVar(&m.FunctionNetwork, "function-network", "none", "network of oci environments besides their Runtime API and the AWS endpoint: none, or outbound (a veth pair and NAT to whatever the host reaches, as Lambda outside a VPC; never the host itself nor other environments)")
 	m.FunctionRange = oci.DefaultOutboundRange
@@ -149,6 +153,8 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.DurationVar(&m.AsyncAckWait, "async-ack-wait", 30*time.Second, "how long an async event taken by a server that died waits before it is delivered again")
 	fs.DurationVar(&m.AsyncAgeUnit, "async-age-unit", time.Second, "length of one second of MaximumEventAgeInSeconds (shorter in tests)")
 	fs.IntVar(&m.AsyncWorkers, "async-workers", 256, "async events handled at once, across all functions (each waits in its invocation)")
+	fs.TextVar(&m.LogLevel, "log-level", slog.LevelInfo, "server log level: debug (adds a line per AWS request made from inside a function, naming it), info, warn or error")
+	fs.StringVar(&m.FunctionEndpoint, "function-endpoint", "attributed", "how functions reach the AWS endpoint: attributed (served inside each execution environment, so every SDK call is known to be that function's) or relay (the server's own listener, relayed into the environment and unattributed; a benchmark baseline)")
 	fs.StringVar(&m.CPUProfile, "cpu-profile", "", "write a CPU profile of the server to this file until it stops")
 	m.Interpreters = map[string]string{}
 	fs.Func("runtime-interpreter", "interpreter of a runtime family or runtime, as NAME=PATH (python=/usr/bin/python3, nodejs22.x=/opt/node22/bin/node); repeatable", func(v string) error {
@@ -180,6 +186,9 @@ func (m *Main) ParseFlags(args []string) error {
 	if m.FunctionNetwork != "none" && m.FunctionNetwork != "outbound" {
 		return fmt.Errorf("--function-network must be none or outbound, not %q", m.FunctionNetwork)
 	}
+	if m.FunctionEndpoint != "attributed" && m.FunctionEndpoint != "relay" {
+		return fmt.Errorf("--function-endpoint must be attributed or relay, not %q", m.FunctionEndpoint)
+	}
 	if m.FunctionLogs != "none" && m.FunctionLogs != "stderr" {
 		return fmt.Errorf("--function-logs must be none or stderr, not %q", m.FunctionLogs)
 	}
@@ -189,7 +198,7 @@ func (m *Main) ParseFlags(args []string) error {
 // Run starts every part, serves until ctx ends, then shuts down in reverse order,
 // stopping every execution environment.
 func (m *Main) Run(ctx context.Context) error {
-	logger := slog.New(slog.NewTextHandler(m.Stderr, nil))
+	logger := slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: m.LogLevel}))
 	// Every path under the data dir reaches runtimes and containers, which start
 	// elsewhere than the server's working directory: make it absolute once.
 	dataDir, err := filepath.Abs(m.DataDir)
@@ -248,7 +257,7 @@ func (m *Main) Run(ctx context.Context) error {
 	logSink := &logs.Sink{Logs: cwl}
 	logSink.Start()
 
-	eg := &edge.Edge{Listen: m.Listen, Verifier: verifier, Region: m.Region}
+	eg := &edge.Edge{Listen: m.Listen, Verifier: verifier, Region: m.Region, Log: logger}
 	if err := eg.Open(ctx); err != nil {
 		return err
 	}
@@ -264,7 +273,17 @@ func (m *Main) Run(ctx context.Context) error {
 		Endpoint:           eg.URL(),
 		Credentials:        fnCreds,
 	}
+	if m.FunctionEndpoint == "attributed" {
+		engine.EndpointHandler = eg
+	}
 	prom := metrics.New(engine.Inflight)
+	eg.Observer = prom
+	if o, ok := sb.(*oci.Sandbox); ok && m.SandboxPool > 0 {
+		prom.SetPoolStats(func() (int, int64, int64) {
+			st := o.PoolStats()
+			return st.Ready, st.Specialised, st.Unsuited
+		})
+	}
 	engine.Meter = invoke.Meters{ledger, prom}
 	engine.Logs = logSink
 	if m.FunctionLogs == "stderr" {

@@ -28,6 +28,8 @@ func (m *Main) openSandbox(logger *slog.Logger) (sandbox.Sandbox, error) {
 	sb := &oci.Sandbox{
 		StateDir: filepath.Join(m.DataDir, "oci"),
 		Shared:   []string{filepath.Join(m.DataDir, "runtimes")},
+		Pool:     m.SandboxPool,
+		Logger:   logger,
 	}
 	// The Java runtime client is compiled into the user's cache directory, shared
 	// by every server of the machine; make it exist so that it can be mounted.

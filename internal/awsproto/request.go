@@ -13,6 +13,10 @@ type RequestInfo struct {
 	AccessKey string
 	Account   string
 	RequestID string // x-amzn-RequestId of the response
+	// Operation is the API operation's name, as the service's model spells it
+	// ("Invoke", "PutLogEvents"): the edge reads it from X-Amz-Target; a REST
+	// service sets it once it has routed the request. "" when unknown.
+	Operation string
 	// Host is the host:port the client addressed, for URLs handed back to it.
 	Host   string
 	Scheme string

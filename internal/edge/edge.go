@@ -5,6 +5,7 @@ package edge
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/stratus-run/stratus/internal/awsproto"
 	"github.com/stratus-run/stratus/internal/awsproto/sigv4"
+	"github.com/stratus-run/stratus/internal/caller"
 )
 
 // Service is one AWS service behind the edge.
@@ -44,6 +46,11 @@ type Edge struct {
 	// Region is used for unsigned requests (default us-east-1).
 	Region  string
 	Account string
+	// Observer hears of every AWS API request made from inside a function (one
+	// whose context carries a caller.Identity); nil ignores them.
+	Observer caller.Observer
+	// Log gets a debug line for each of those requests; nil means slog.Default().
+	Log *slog.Logger
 
 	ln  net.Listener
 	srv *http.Server
@@ -99,8 +106,11 @@ var errUnknownService = &awsproto.Error{Code: "UnknownOperationException", Statu
 
 // ServeHTTP authenticates and routes one request.
 func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Functions reach AWS's APIs and applications, as in AWS; Stratus's own
+	// endpoints (other functions' usage, queues, metrics) are not theirs to see.
+	id, fromFn := caller.From(r.Context())
 	if strings.HasPrefix(r.URL.Path, "/_stratus/") {
-		if e.Internal != nil {
+		if e.Internal != nil && !fromFn {
 			e.Internal.ServeHTTP(w, r)
 			return
 		}
@@ -111,10 +121,22 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.Serve(w, r, id, path)
 		return
 	}
-	if r.URL.Path == "/metrics" && e.Metrics != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) && !signed(r) {
+	if r.URL.Path == "/metrics" && e.Metrics != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) && !signed(r) && !fromFn {
 		e.Metrics.ServeHTTP(w, r)
 		return
 	}
+	if !fromFn {
+		e.serveAPI(w, r)
+		return
+	}
+	sw := &statusWriter{ResponseWriter: w}
+	info := e.serveAPI(sw, r)
+	e.called(r, id, info, sw)
+}
+
+// serveAPI authenticates an AWS API request and hands it to its service. It returns
+// what the edge and the service learned of it.
+func (e *Edge) serveAPI(w http.ResponseWriter, r *http.Request) *awsproto.RequestInfo {
 	info := &awsproto.RequestInfo{Region: e.Region, Account: e.Account, Host: r.Host, Scheme: "http", RequestID: awsproto.NewRequestID()}
 	if r.TLS != nil {
 		info.Scheme = "https"
@@ -124,7 +146,7 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		id, err := e.Verifier.Verify(r)
 		if err != nil {
 			writeError(w, r, err)
-			return
+			return info
 		}
 		info.Region, info.Service, info.AccessKey = id.Region, id.Service, id.AccessKeyID
 	} else if id, ok := sigv4.Scope(r); ok {
@@ -137,10 +159,11 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for _, s := range e.Services {
 		if s.Handles(r, info.Service) {
 			s.ServeHTTP(w, r)
-			return
+			return info
 		}
 	}
 	writeError(w, r, errUnknownService)
+	return info
 }
 
 // signed reports whether r carries SigV4 credentials, in a header or presigned.

@@ -105,9 +105,17 @@ type Engine struct {
 	KeepAlive time.Duration
 	// InitTimeout bounds a runtime's initialisation (default 10 s, as Lambda's).
 	InitTimeout time.Duration
-	// Endpoint is the AWS endpoint URL functions are given (AWS_ENDPOINT_URL).
-	Endpoint    string
-	Credentials Credentials
+	// Endpoint is the AWS endpoint URL functions reach Stratus at.
+	Endpoint string
+	// EndpointHandler, when set, serves Endpoint to each environment on a listener
+	// of the environment's own (at Endpoint's address where the sandbox gives it a
+	// network of its own, else at a port of its own), with the environment's
+	// caller.Identity in every request's context: a function's SDK calls are
+	// attributed to it by where they arrive. Nil relays Endpoint into the
+	// environment as it is (sandbox.Network.Forward), unattributed. Either way
+	// the runtime finds the address in AWS_ENDPOINT_URL.
+	EndpointHandler http.Handler
+	Credentials     Credentials
 	// Logs receives every log line of every environment; nil discards them.
 	Logs LogSink
 	// Billing rounds billed durations up to this granularity (default 1 ms).

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -39,6 +39,10 @@ type env struct {
 	logs  *logPipe
 	wake  chan struct{} // cap 1: a call was queued
 	deadC chan struct{} // closed when dead
+	// endpoint serves the AWS endpoint to this environment alone (nil when it is
+	// relayed); endpointURL is where the runtime finds it (AWS_ENDPOINT_URL).
+	endpoint    *http.Server
+	endpointURL string
 
 	mu           sync.Mutex
 	inst         sandbox.Instance // nil until the sandbox started the runtime
@@ -84,15 +88,11 @@ func (e *Engine) startEnv(p *pool, c *call) {
 		e.state(fn).poolFor(e, fn).dispatch(c)
 		return
 	}
-	var extra []*os.File
-	var ready []net.Conn
-	if fn.RuntimeAPISocket {
-		if child, conn, err := runtimeapi.SocketPair(); err == nil {
-			extra, ready = []*os.File{child}, []net.Conn{conn}
-			defer child.Close() // the runtime has its own copy once started
-		}
+	extra, inherits, err := ev.openNetwork(fn.RuntimeAPISocket)
+	for _, f := range extra {
+		defer f.Close() // the runtime has its own copy once started
 	}
-	if err := ev.openNetwork(ready...); err != nil {
+	if err != nil {
 		ev.failStart(c, "Runtime.Unknown", fmt.Sprintf("RequestId: %s Error: %v", c.id, err))
 		return
 	}
@@ -106,7 +106,7 @@ func (e *Engine) startEnv(p *pool, c *call) {
 		}
 		command = []string{boot}
 	}
-	r, w, err := os.Pipe()
+	r, w, err := ev.outputPipe()
 	if err != nil {
 		ev.failStart(c, "Runtime.Unknown", fmt.Sprintf("RequestId: %s Error: %v", c.id, err))
 		return
@@ -118,13 +118,16 @@ func (e *Engine) startEnv(p *pool, c *call) {
 	})
 	// A cold call's tail shows what the runtime printed while it started.
 	ev.logs.startCall(c.req.LogTail)
-	envv := make([]string, 0, len(p.env)+2)
+	envv := make([]string, 0, len(p.env)+3)
 	envv = append(envv, p.env...)
 	envv = append(envv,
 		"AWS_LAMBDA_RUNTIME_API="+ev.rapi.Addr(),
 		"AWS_LAMBDA_LOG_STREAM_NAME="+ev.stream,
 	)
-	if extra != nil {
+	if ev.endpointURL != "" {
+		envv = append(envv, "AWS_ENDPOINT_URL="+ev.endpointURL)
+	}
+	if inherits {
 		envv = append(envv, runtimeapi.SocketEnv+"=3")
 	}
 	inst, err := e.Sandbox.Start(context.Background(), sandbox.Spec{
@@ -139,7 +142,9 @@ func (e *Engine) startEnv(p *pool, c *call) {
 		Output:      w,
 		ExtraFiles:  extra,
 	})
-	w.Close()
+	if w != nil {
+		w.Close()
+	}
 	if err != nil {
 		r.Close()
 		ev.failStart(c, "Runtime.InvalidEntrypoint", fmt.Sprintf("RequestId: %s Error: %v", c.id, err))

@@ -279,9 +279,6 @@ func baseEnv(e *Engine, fn *Function) []string {
 	if fn.Runtime != "" && !isProvided(fn.Runtime) {
 		env = append(env, "AWS_EXECUTION_ENV=AWS_Lambda_"+fn.Runtime)
 	}
-	if e.Endpoint != "" {
-		env = append(env, "AWS_ENDPOINT_URL="+e.Endpoint)
-	}
 	// The managed runtimes' clients format application logs from these, as AWS's do.
 	if fn.LogFormat == LogFormatJSON {
 		env = append(env, "AWS_LAMBDA_LOG_FORMAT=JSON")

@@ -179,9 +179,12 @@ func FuzzRoute(f *testing.F) {
 	}
 	s := fuzzService()
 	f.Fuzz(func(t *testing.T, method, path string) {
-		h, p, err := s.route(method, path)
-		if (h == nil) == (err == nil) {
-			t.Fatalf("%s %q: handler %v, error %v", method, path, h != nil, err)
+		o, p, err := s.route(method, path)
+		if (o.h == nil) == (err == nil) {
+			t.Fatalf("%s %q: handler %v, error %v", method, path, o.h != nil, err)
+		}
+		if err == nil && o.name == "" {
+			t.Fatalf("%s %q: routed to an operation without a name", method, path)
 		}
 		if err != nil {
 			checkAWSError(t, err)

@@ -11,6 +11,12 @@ import (
 // handlerFunc is one operation; it returns an error that the route table renders.
 type handlerFunc func(w http.ResponseWriter, r *http.Request, p params) error
 
+// op is a route's operation: its name in Lambda's API model and its handler.
+type op struct {
+	name string
+	h    handlerFunc
+}
+
 // params are the path labels of a route.
 type params struct {
 	function string // {FunctionName}, unescaped
@@ -60,47 +66,47 @@ type params struct {
 //	GET    /2018-10-31/layers/{name}/versions              ListLayerVersions
 //	GET    /2018-10-31/layers/{name}/versions/{n}          GetLayerVersion
 //	DELETE /2018-10-31/layers/{name}/versions/{n}          DeleteLayerVersion
-func (s *Service) route(method, path string) (handlerFunc, params, error) {
+func (s *Service) route(method, path string) (op, params, error) {
 	var p params
 	path = strings.TrimSuffix(path, "/")
 	switch {
 	case strings.HasPrefix(path, "/2015-03-31/functions"):
 		rest := strings.TrimPrefix(path, "/2015-03-31/functions")
 		if rest == "" {
-			return pick(method, map[string]handlerFunc{"POST": s.createFunction, "GET": s.listFunctions})
+			return pick(method, map[string]op{"POST": {"CreateFunction", s.createFunction}, "GET": {"ListFunctions", s.listFunctions}})
 		}
 		if rest[0] != '/' { // "/2015-03-31/functionsfoo" is no route
-			return nil, p, errUnknownOperation
+			return op{}, p, errUnknownOperation
 		}
 		name, sub, err := splitName(rest)
 		if err != nil {
-			return nil, p, err
+			return op{}, p, err
 		}
 		p.function = name
 		if alias, ok := strings.CutPrefix(sub, "aliases/"); ok {
 			if p.alias, err = url.PathUnescape(alias); err != nil || p.alias == "" || strings.Contains(alias, "/") {
-				return nil, p, errUnknownOperation
+				return op{}, p, errUnknownOperation
 			}
-			h, _, err := pick(method, map[string]handlerFunc{"GET": s.getAlias, "PUT": s.updateAlias, "DELETE": s.deleteAlias})
+			h, _, err := pick(method, map[string]op{"GET": {"GetAlias", s.getAlias}, "PUT": {"UpdateAlias", s.updateAlias}, "DELETE": {"DeleteAlias", s.deleteAlias}})
 			return h, p, err
 		}
-		var h handlerFunc
+		var h op
 		switch sub {
 		case "":
-			h, _, err = pick(method, map[string]handlerFunc{"GET": s.getFunction, "DELETE": s.deleteFunction})
+			h, _, err = pick(method, map[string]op{"GET": {"GetFunction", s.getFunction}, "DELETE": {"DeleteFunction", s.deleteFunction}})
 		case "configuration":
-			h, _, err = pick(method, map[string]handlerFunc{"GET": s.getFunctionConfiguration, "PUT": s.updateFunctionConfiguration})
+			h, _, err = pick(method, map[string]op{"GET": {"GetFunctionConfiguration", s.getFunctionConfiguration}, "PUT": {"UpdateFunctionConfiguration", s.updateFunctionConfiguration}})
 		case "code":
-			h, _, err = pick(method, map[string]handlerFunc{"PUT": s.updateFunctionCode})
+			h, _, err = pick(method, map[string]op{"PUT": {"UpdateFunctionCode", s.updateFunctionCode}})
 		case "versions":
-			h, _, err = pick(method, map[string]handlerFunc{"POST": s.publishVersion, "GET": s.listVersionsByFunction})
+			h, _, err = pick(method, map[string]op{"POST": {"PublishVersion", s.publishVersion}, "GET": {"ListVersionsByFunction", s.listVersionsByFunction}})
 		case "aliases":
-			h, _, err = pick(method, map[string]handlerFunc{"POST": s.createAlias, "GET": s.listAliases})
+			h, _, err = pick(method, map[string]op{"POST": {"CreateAlias", s.createAlias}, "GET": {"ListAliases", s.listAliases}})
 		case "invocations": // the invoke hot path: no map, no allocation
 			if method != http.MethodPost {
-				return nil, p, errMethodNotAllowed
+				return op{}, p, errMethodNotAllowed
 			}
-			h = s.invoke
+			h = op{"Invoke", s.invoke}
 		default:
 			err = errUnknownOperation
 		}
@@ -108,14 +114,14 @@ func (s *Service) route(method, path string) (handlerFunc, params, error) {
 	case strings.HasPrefix(path, "/2017-10-31/functions/"), strings.HasPrefix(path, "/2019-09-30/functions/"):
 		name, sub, err := splitName(path[len("/2017-10-31/functions"):])
 		if err != nil || sub != "concurrency" {
-			return nil, p, errUnknownOperation
+			return op{}, p, errUnknownOperation
 		}
 		p.function = name
 		if strings.HasPrefix(path, "/2019-09-30/") {
-			h, _, err := pick(method, map[string]handlerFunc{"GET": s.getFunctionConcurrency})
+			h, _, err := pick(method, map[string]op{"GET": {"GetFunctionConcurrency", s.getFunctionConcurrency}})
 			return h, p, err
 		}
-		h, _, err := pick(method, map[string]handlerFunc{"PUT": s.putFunctionConcurrency, "DELETE": s.deleteFunctionConcurrency})
+		h, _, err := pick(method, map[string]op{"PUT": {"PutFunctionConcurrency", s.putFunctionConcurrency}, "DELETE": {"DeleteFunctionConcurrency", s.deleteFunctionConcurrency}})
 		return h, p, err
 	case strings.HasPrefix(path, "/2019-09-25/functions/"):
 		rest := path[len("/2019-09-25/functions"):]
@@ -125,70 +131,70 @@ func (s *Service) route(method, path string) (handlerFunc, params, error) {
 		}
 		name, sub, err := splitName(rest)
 		if err != nil || sub != "event-invoke-config" {
-			return nil, p, errUnknownOperation
+			return op{}, p, errUnknownOperation
 		}
 		p.function = name
 		if list {
-			h, _, err := pick(method, map[string]handlerFunc{"GET": s.listEventConfigs})
+			h, _, err := pick(method, map[string]op{"GET": {"ListFunctionEventInvokeConfigs", s.listEventConfigs}})
 			return h, p, err
 		}
-		h, _, err := pick(method, map[string]handlerFunc{"PUT": s.putEventConfig(true), "POST": s.putEventConfig(false),
-			"GET": s.getEventConfig, "DELETE": s.deleteEventConfig})
+		h, _, err := pick(method, map[string]op{"PUT": {"PutFunctionEventInvokeConfig", s.putEventConfig(true)}, "POST": {"UpdateFunctionEventInvokeConfig", s.putEventConfig(false)},
+			"GET": {"GetFunctionEventInvokeConfig", s.getEventConfig}, "DELETE": {"DeleteFunctionEventInvokeConfig", s.deleteEventConfig}})
 		return h, p, err
 	case strings.HasPrefix(path, "/2021-10-31/functions/"):
 		name, sub, err := splitName(path[len("/2021-10-31/functions"):])
 		if err != nil {
-			return nil, p, err
+			return op{}, p, err
 		}
 		p.function = name
 		switch sub {
 		case "url":
-			h, _, err := pick(method, map[string]handlerFunc{"POST": s.createURL, "GET": s.getURL, "PUT": s.updateURL, "DELETE": s.deleteURL})
+			h, _, err := pick(method, map[string]op{"POST": {"CreateFunctionUrlConfig", s.createURL}, "GET": {"GetFunctionUrlConfig", s.getURL}, "PUT": {"UpdateFunctionUrlConfig", s.updateURL}, "DELETE": {"DeleteFunctionUrlConfig", s.deleteURL}})
 			return h, p, err
 		case "urls":
-			h, _, err := pick(method, map[string]handlerFunc{"GET": s.listURLs})
+			h, _, err := pick(method, map[string]op{"GET": {"ListFunctionUrlConfigs", s.listURLs}})
 			return h, p, err
 		}
-		return nil, p, errUnknownOperation
+		return op{}, p, errUnknownOperation
 	case path == "/2016-08-19/account-settings":
-		return pick(method, map[string]handlerFunc{"GET": s.getAccountSettings})
+		return pick(method, map[string]op{"GET": {"GetAccountSettings", s.getAccountSettings}})
 	case strings.HasPrefix(path, "/2017-03-31/tags/"):
 		res, err := url.PathUnescape(path[len("/2017-03-31/tags/"):])
 		if err != nil || res == "" {
-			return nil, p, errUnknownOperation
+			return op{}, p, errUnknownOperation
 		}
 		p.resource = res
-		h, _, err := pick(method, map[string]handlerFunc{"POST": s.tagResource, "DELETE": s.untagResource, "GET": s.listTags})
+		h, _, err := pick(method, map[string]op{"POST": {"TagResource", s.tagResource}, "DELETE": {"UntagResource", s.untagResource}, "GET": {"ListTags", s.listTags}})
 		return h, p, err
 	case path == "/2018-10-31/layers":
 		// GetLayerVersionByArn shares the path; its find=LayerVersion is in the query.
-		return pick(method, map[string]handlerFunc{"GET": s.layersGet})
+		return pick(method, map[string]op{"GET": {"ListLayers", s.layersGet}})
 	case strings.HasPrefix(path, "/2018-10-31/layers/"):
 		parts := strings.Split(path[len("/2018-10-31/layers/"):], "/")
 		if len(parts) < 2 || len(parts) > 3 || parts[1] != "versions" {
-			return nil, p, errUnknownOperation
+			return op{}, p, errUnknownOperation
 		}
 		name, err := url.PathUnescape(parts[0])
 		if err != nil || name == "" {
-			return nil, p, errUnknownOperation
+			return op{}, p, errUnknownOperation
 		}
 		p.layer = name
 		if len(parts) == 2 {
-			h, _, err := pick(method, map[string]handlerFunc{"POST": s.publishLayerVersion, "GET": s.listLayerVersions})
+			h, _, err := pick(method, map[string]op{"POST": {"PublishLayerVersion", s.publishLayerVersion}, "GET": {"ListLayerVersions", s.listLayerVersions}})
 			return h, p, err
 		}
 		p.version = parts[2]
-		h, _, err := pick(method, map[string]handlerFunc{"GET": s.getLayerVersion, "DELETE": s.deleteLayerVersion})
+		h, _, err := pick(method, map[string]op{"GET": {"GetLayerVersion", s.getLayerVersion}, "DELETE": {"DeleteLayerVersion", s.deleteLayerVersion}})
 		return h, p, err
 	}
-	return nil, p, errUnknownOperation
+	return op{}, p, errUnknownOperation
 }
 
-func pick(method string, m map[string]handlerFunc) (handlerFunc, params, error) {
-	if h, ok := m[method]; ok {
-		return h, params{}, nil
+func pick(method string, m map[string]op) (op, params, error) {
+	if o, ok := m[method]; ok {
+		return o, params{}, nil
 	}
-	return nil, params{}, errMethodNotAllowed
+	return op{}, params{}, errMethodNotAllowed
 }
 
 // splitName splits "/{name}[/{sub}]" with {name} unescaped (it may be an ARN with
@@ -206,9 +212,13 @@ func splitName(rest string) (name, sub string, err error) {
 // ServeHTTP answers one Lambda API request.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.EscapedPath()
-	h, p, err := s.route(r.Method, path)
+	o, p, err := s.route(r.Method, path)
 	if err == nil {
-		err = h(w, r, p)
+		if o.name == "ListLayers" && r.URL.Query().Get("find") == "LayerVersion" {
+			o.name = "GetLayerVersionByArn" // the two share a path
+		}
+		awsproto.Info(r.Context()).Operation = o.name
+		err = o.h(w, r, p)
 	}
 	if err != nil {
 		awsproto.WriteRESTJSONError(w, err)

@@ -1,10 +1,12 @@
 // Package metrics serves Stratus's Prometheus metrics: Lambda's own CloudWatch
 // metrics (invocations, errors, throttles, duration, concurrent executions) and
-// Stratus's (cold starts, async queue depth and age), at GET /metrics.
+// Stratus's (cold starts, async queue depth and age, AWS API requests made from
+// inside functions), at GET /metrics.
 package metrics
 
 import (
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/stratus-run/stratus/internal/caller"
 	"github.com/stratus-run/stratus/internal/invoke"
 )
 
@@ -29,12 +32,16 @@ type Metrics struct {
 	coldStarts  *prometheus.CounterVec
 	duration    *prometheus.HistogramVec
 	gbSeconds   *prometheus.CounterVec
+	fnRequests  *prometheus.CounterVec
 
 	inflight func(yield func(fn *invoke.Function, n int64))
 	queue    atomic.Pointer[QueueStats]
 }
 
-var _ invoke.Meter = (*Metrics)(nil)
+var (
+	_ invoke.Meter    = (*Metrics)(nil)
+	_ caller.Observer = (*Metrics)(nil)
+)
 
 // New registers Stratus's metrics. inflight (e.g. Engine.Inflight) feeds the
 // concurrent-executions gauges at scrape time; nil leaves them at zero.
@@ -68,9 +75,13 @@ func New(inflight func(yield func(fn *invoke.Function, n int64))) *Metrics {
 			Name: "stratus_lambda_billed_gb_seconds_total",
 			Help: "Billed duration times memory, in GB-seconds (1 GB = 1024 MB).",
 		}, append(fnLabels, "architecture")),
+		fnRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "stratus_function_aws_requests_total",
+			Help: "AWS API requests made from inside functions, by the calling function and version (known from the execution environment the request came from), the SigV4 service, the operation and the HTTP status answered.",
+		}, append(fnLabels, "service", "operation", "status")),
 		inflight: inflight,
 	}
-	m.reg.MustRegister(m.invocations, m.errors, m.throttles, m.coldStarts, m.duration, m.gbSeconds,
+	m.reg.MustRegister(m.invocations, m.errors, m.throttles, m.coldStarts, m.duration, m.gbSeconds, m.fnRequests,
 		&concurrency{m: m}, &queueCollector{m: m},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -93,6 +104,11 @@ func (m *Metrics) Metered(u *invoke.Usage) {
 // Throttled implements invoke.Meter.
 func (m *Metrics) Throttled(fn *invoke.Function) {
 	m.throttles.WithLabelValues(fn.Region, fn.Name, fn.Version).Inc()
+}
+
+// Observe implements caller.Observer: it counts an AWS API request a function made.
+func (m *Metrics) Observe(c *caller.Call) {
+	m.fnRequests.WithLabelValues(c.Caller.Region, c.Caller.Function, c.Caller.Version, c.Service, c.Operation, strconv.Itoa(c.Status)).Inc()
 }
 
 // SetQueueStats registers the async queue's figures; it may be called at any time,

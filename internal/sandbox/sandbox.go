@@ -33,7 +33,8 @@ type Spec struct {
 	// runtime runs in it.
 	Network Network
 	// Output receives the runtime's stdout and stderr. The sandbox keeps its own
-	// reference; the caller may close its copy once Start returns.
+	// reference; the caller may close its copy once Start returns. nil when the
+	// caller took the Network's Output (Prepared).
 	Output *os.File
 	// ExtraFiles are open files the runtime inherits as descriptors 3, 4, ... (a
 	// Runtime API connection made ready for Stratus's own runtime clients). The
@@ -79,6 +80,19 @@ type Network interface {
 	Forward(addr string) error
 	// Close releases the network and every listener it opened.
 	Close() error
+}
+
+// Prepared is implemented by a Network whose environment comes with its output
+// and a Runtime API socket made already (a container created ahead of need holds
+// them from its creation). Each returns nil when there is none.
+type Prepared interface {
+	// Output is the read end of the pipe the runtime's stdout and stderr go to.
+	// A caller that takes it passes no Spec.Output; the output ends once every
+	// process of the environment has exited.
+	Output() *os.File
+	// RuntimeConn is Stratus's end of a socket the runtime inherits as
+	// descriptor 3; a caller that takes it passes no ExtraFiles for it.
+	RuntimeConn() net.Conn
 }
 
 // Instance is one running execution environment.

@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmw "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 )
@@ -16,7 +15,7 @@ import (
 // hopEvent is the event of the "chain" mode: invoke Next[0] with the rest of the
 // chain, as a function calling a function does, through an SDK client built the
 // plain way (config.LoadDefaultConfig: the endpoint and credentials come from the
-// environment Stratus gives the function).
+// environment Stratus gives the function), once per environment (sdkClients).
 type hopEvent struct {
 	Next  []string `json:"next"`
 	Async bool     `json:"async,omitempty"` // invoke the next hop with InvocationType Event
@@ -52,7 +51,7 @@ func chain(ctx context.Context, raw json.RawMessage) (any, error) {
 		}
 		return res, nil
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	lc2, _, err := sdkClients(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +60,7 @@ func chain(ctx context.Context, raw json.RawMessage) (any, error) {
 	if ev.Async {
 		in.InvocationType = types.InvocationTypeEvent
 	}
-	out, err := lambda.NewFromConfig(cfg).Invoke(ctx, in)
+	out, err := lc2.Invoke(ctx, in)
 	if err != nil {
 		return nil, err
 	}

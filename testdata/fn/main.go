@@ -136,6 +136,8 @@ func main() {
 			return map[string]any{"statusCode": 200, "body": "slept"}, nil
 		case "chain":
 			return chain(ctx, ev)
+		case "sdk":
+			return sdkCalls(ctx, ev)
 		case "marker":
 			// Reads a file shipped in the code package, to tell code versions apart.
 			b, err := os.ReadFile(os.Getenv("LAMBDA_TASK_ROOT") + "/marker")

@@ -33,6 +33,9 @@ func cpuQuota(memMB int) int64 {
 	return max(int64(memMB)*cpuPeriod/mbPerVCPU, 1000)
 }
 
+// cpuShares is the CPU weight of a function of memMB, 1,024 per vCPU.
+func cpuShares(memMB int) int { return max(memMB*1024/mbPerVCPU, 2) }
+
 // config is the OCI runtime configuration of one environment.
 func (s *Sandbox) config(spec sandbox.Spec, ns *netns, cgroup string) *specs.Spec {
 	memBytes := int64(spec.MemoryMB) << 20
@@ -41,7 +44,7 @@ func (s *Sandbox) config(spec sandbox.Spec, ns *netns, cgroup string) *specs.Spe
 		tmpMB = defaultTmpMB
 	}
 	period := uint64(cpuPeriod)
-	shares := uint64(max(spec.MemoryMB*1024/mbPerVCPU, 2))
+	shares := uint64(cpuShares(spec.MemoryMB))
 	pids := int64(maxPids)
 	noCaps := []string{}
 	mounts := []specs.Mount{

@@ -23,6 +23,7 @@ type instance struct {
 	bundle string
 	cgroup string
 	pid    int
+	slot   *slot // the pool's, for a container created ahead of need
 
 	done chan struct{}
 	err  error // set before done closes
@@ -105,6 +106,35 @@ func (in *instance) remove() {
 	cmd := exec.Command(in.s.Runtime, "delete", "--force", in.id)
 	in.s.launch.run(cmd) //nolint:errcheck // a container that never got created has nothing to delete
 	os.RemoveAll(in.bundle)
+	if in.slot != nil {
+		in.slot.release()
+	}
+}
+
+func (in *instance) logFile() string { return filepath.Join(in.bundle, "log") }
+
+// limit sets the limits of a container created ahead of need to a function of
+// memMB's: memory (with swap), CPU shares; and forgets the memory peak of its
+// wait. Memory goes down before memory+swap, which may never be the lower.
+func (in *instance) limit(memMB int) error {
+	in.memMB = memMB
+	mem := strconv.FormatInt(int64(memMB)<<20, 10)
+	writes := [][2]string{
+		{in.cgroupFile("memory", "memory.limit_in_bytes"), mem},
+	}
+	if in.s.swapAccounting {
+		writes = append(writes, [2]string{in.cgroupFile("memory", "memory.memsw.limit_in_bytes"), mem})
+	}
+	writes = append(writes,
+		[2]string{in.cgroupFile("memory", "memory.max_usage_in_bytes"), "0"},
+		[2]string{in.cgroupFile("cpu", "cpu.shares"), strconv.Itoa(cpuShares(memMB))},
+	)
+	for _, w := range writes {
+		if err := os.WriteFile(w[0], []byte(w[1]), 0); err != nil {
+			return fmt.Errorf("oci: limits: %w", err)
+		}
+	}
+	return nil
 }
 
 // oomError is the exit of a runtime the OOM killer ended.

@@ -24,36 +24,72 @@ const unifiedControllers = "/sys/fs/cgroup/unified/cgroup.controllers"
 // the launcher; the runtime's work (creating the container) runs in parallel.
 type launcher struct {
 	reqs chan launch
+	// tidy takes work that can wait (unmounts, each waiting out an RCU grace
+	// period) to a second thread in the same mount namespace, so that it never
+	// holds up a cold start's mounts on the first.
+	tidy chan launch
 
 	mu     sync.RWMutex
 	closed bool
 }
 
+// launch is one request to the launcher's thread: a command to fork, or a
+// function to run there (mounts that must land in its namespace).
 type launch struct {
 	cmd  *exec.Cmd
+	f    func() error
 	done chan error
 }
 
 // startLauncher locks a goroutine to a fresh OS thread and prepares its mount
 // namespace; maskDir holds the empty file used as the mask.
 func startLauncher(maskDir string) (*launcher, error) {
-	l := &launcher{reqs: make(chan launch)}
+	l := &launcher{reqs: make(chan launch), tidy: make(chan launch)}
 	ready := make(chan error, 1)
+	var ns *os.File
 	go func() {
 		// Never unlocked: the thread's namespaces differ from the process's, so
 		// the runtime must discard it rather than reuse it for other goroutines.
 		runtime.LockOSThread()
-		if err := l.prepare(maskDir); err != nil {
-			ready <- err
+		err := l.prepare(maskDir)
+		if err == nil {
+			ns, err = os.Open("/proc/thread-self/ns/mnt")
+		}
+		ready <- err
+		if err != nil {
 			return
 		}
-		ready <- nil
 		for r := range l.reqs {
+			if r.f != nil {
+				r.done <- r.f()
+				continue
+			}
 			r.done <- r.cmd.Start()
 		}
 	}()
 	if err := <-ready; err != nil {
 		return nil, err
+	}
+	defer ns.Close()
+	go func() {
+		runtime.LockOSThread() // never unlocked, as above
+		// A thread sharing its filesystem context with others may not change
+		// its mount namespace.
+		err := unix.Unshare(unix.CLONE_FS)
+		if err == nil {
+			err = unix.Setns(int(ns.Fd()), unix.CLONE_NEWNS)
+		}
+		ready <- err
+		if err != nil {
+			return
+		}
+		for r := range l.tidy {
+			r.done <- r.f()
+		}
+	}()
+	if err := <-ready; err != nil {
+		l.close()
+		return nil, fmt.Errorf("oci: joining the launcher's mount namespace: %w", err)
 	}
 	return l, nil
 }
@@ -100,13 +136,38 @@ func (l *launcher) start(cmd *exec.Cmd) error {
 	return <-done
 }
 
-// close ends the launcher's thread.
+// do runs f on the launcher's thread, inside its mount namespace.
+func (l *launcher) do(f func() error) error {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		return errClosed
+	}
+	done := make(chan error, 1)
+	l.reqs <- launch{f: f, done: done}
+	return <-done
+}
+
+// tidyUp runs f on the second thread, inside the launcher's mount namespace.
+func (l *launcher) tidyUp(f func() error) error {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		return errClosed
+	}
+	done := make(chan error, 1)
+	l.tidy <- launch{f: f, done: done}
+	return <-done
+}
+
+// close ends the launcher's threads.
 func (l *launcher) close() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !l.closed {
 		l.closed = true
 		close(l.reqs)
+		close(l.tidy)
 	}
 }
 

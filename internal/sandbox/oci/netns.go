@@ -30,9 +30,10 @@ type netns struct {
 	linkErr  error
 	linkDone chan struct{}
 
-	mu     sync.Mutex
-	closed bool
-	lns    []net.Listener
+	mu      sync.Mutex
+	closed  bool
+	lns     []net.Listener
+	pending *slot // a container created ahead of need waiting in it, until Start takes it
 }
 
 var _ sandbox.Network = (*netns)(nil)
@@ -191,8 +192,11 @@ func relay(c net.Conn, addr string) {
 }
 
 // Close closes the listeners and Stratus's hold on the namespace; the kernel frees
-// it once the container is gone too.
+// it once the container is gone too. A waiting container Start never took goes.
 func (n *netns) Close() error {
+	if sl := n.takePending(); sl != nil {
+		sl.discard()
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
@@ -206,4 +210,42 @@ func (n *netns) Close() error {
 		n.link.close()
 	}
 	return n.fd.Close()
+}
+
+func (n *netns) setPending(sl *slot) {
+	n.mu.Lock()
+	n.pending = sl
+	n.mu.Unlock()
+}
+
+func (n *netns) takePending() *slot {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	sl := n.pending
+	n.pending = nil
+	return sl
+}
+
+// Output hands out the read end of the waiting container's stdout and stderr;
+// nil without one.
+func (n *netns) Output() *os.File {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.pending == nil || n.pending.outTaken {
+		return nil
+	}
+	n.pending.outTaken = true
+	return n.pending.out
+}
+
+// RuntimeConn hands out Stratus's end of the socket the waiting container holds
+// as descriptor 3, for the engine to serve the Runtime API on; nil without one.
+func (n *netns) RuntimeConn() net.Conn {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.pending == nil || n.pending.conn == nil || n.pending.connTaken {
+		return nil
+	}
+	n.pending.connTaken = true
+	return n.pending.conn
 }

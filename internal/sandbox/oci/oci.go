@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -44,6 +45,11 @@ type Sandbox struct {
 	// host's addresses, and the host's /etc/resolv.conf. Zero: loopback only, and
 	// the host's netfilter and links are left alone.
 	OutboundRange netip.Prefix
+	// Pool is how many containers to keep created ahead of need, so that a cold
+	// start skips the container's creation; 0 creates each on demand.
+	Pool int
+	// Logger receives the pool's warnings; nil discards them.
+	Logger *slog.Logger
 
 	prefix         string // container ids: unique per Sandbox, as several servers may share a machine
 	rootfs         string
@@ -52,6 +58,7 @@ type Sandbox struct {
 	launch         *launcher
 	hostNS         *os.File
 	outbound       *outbound
+	pool           *pool
 }
 
 var _ sandbox.Sandbox = (*Sandbox)(nil)
@@ -86,6 +93,10 @@ func (s *Sandbox) Open() error {
 	var b [4]byte
 	rand.Read(b[:]) //nolint:errcheck
 	s.prefix = "stratus-" + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(b[:]) + "-"
+	// Slots a killed server left: their mounts were in its launcher's namespace.
+	if err := os.RemoveAll(filepath.Join(s.StateDir, "slots")); err != nil {
+		return fmt.Errorf("oci: %w", err)
+	}
 	if err := os.MkdirAll(filepath.Join(s.StateDir, "bundles"), 0o700); err != nil {
 		return fmt.Errorf("oci: %w", err)
 	}
@@ -121,11 +132,22 @@ func (s *Sandbox) Open() error {
 	}
 	// Containers a killed server left behind, frozen or not, go in the background.
 	go s.removeStale()
+	if s.Pool > 0 {
+		log := s.Logger
+		if log == nil {
+			log = slog.New(slog.DiscardHandler)
+		}
+		s.pool = newPool(s, s.Pool, log)
+	}
 	return nil
 }
 
 // Close releases the launcher's thread. Every environment must be stopped first.
 func (s *Sandbox) Close() error {
+	if s.pool != nil {
+		s.pool.close()
+		s.pool = nil
+	}
 	if s.launch != nil {
 		s.launch.close()
 	}
@@ -191,7 +213,16 @@ func (s *Sandbox) probe() error {
 }
 
 // Network creates the environment's network namespace.
+// With a pool it is the namespace of a container created ahead of need, which
+// Start then specialises.
 func (s *Sandbox) Network(context.Context) (sandbox.Network, error) {
+	if s.pool != nil {
+		if sl := s.pool.take(); sl != nil {
+			sl.handedOut.Store(true)
+			sl.ns.setPending(sl)
+			return sl.ns, nil
+		}
+	}
 	return newNetns(s.hostNS, s.outbound)
 }
 
@@ -200,8 +231,10 @@ func (*Sandbox) Paths(string, string) sandbox.Paths {
 	return sandbox.Paths{TaskRoot: "/var/task", Opt: "/opt"}
 }
 
-// Start writes the environment's bundle and runs its container detached; it
-// returns once the runtime process exists inside it.
+// Start runs the environment's runtime: in the container created ahead of need
+// that waits in spec's network namespace, if there is one and it suits spec, or
+// else in a container of its own, created now. It returns once the runtime
+// process exists inside it.
 func (s *Sandbox) Start(ctx context.Context, spec sandbox.Spec) (sandbox.Instance, error) {
 	if len(spec.Command) == 0 {
 		return nil, errors.New("oci: empty command")
@@ -210,41 +243,89 @@ func (s *Sandbox) Start(ctx context.Context, spec sandbox.Spec) (sandbox.Instanc
 	if !ok {
 		return nil, errors.New("oci: the spec's Network is not one of this sandbox's")
 	}
+	if sl := ns.takePending(); sl != nil {
+		in, err := sl.specialise(spec)
+		sl.replace()
+		if err == nil {
+			s.pool.specialised.Add(1)
+			return in, nil
+		}
+		if !errors.Is(err, errUnsuited) {
+			sl.discard()
+			return nil, err
+		}
+		s.pool.unsuited.Add(1)
+		// A container of its own instead, with what the caller took from the
+		// network: the output pipe's write end, the Runtime API socket's other end.
+		if spec.Output == nil {
+			spec.Output = sl.outW
+		}
+		if sl.connTaken {
+			spec.ExtraFiles = append([]*os.File{sl.child}, spec.ExtraFiles...)
+		}
+		defer sl.discard()
+	}
+	if spec.Output == nil {
+		return nil, errors.New("oci: no output for the environment")
+	}
 	id := s.prefix + spec.ID
+	in, err := s.create(id, s.config(spec, ns, "/stratus/"+id), nil, spec.Output, spec.ExtraFiles, nil)
+	if err != nil {
+		return nil, err
+	}
+	in.memMB = spec.MemoryMB
+	// The link out was being made while the runtime created the container.
+	if err := ns.linkReady(); err != nil {
+		in.Stop(ctx) //nolint:errcheck
+		return nil, err
+	}
+	if err := s.start(id, in.logFile()); err != nil {
+		in.Stop(ctx) //nolint:errcheck
+		return nil, err
+	}
+	return in, nil
+}
+
+// create writes a container's bundle and creates it: its init exists, in its
+// namespaces and cgroups, and waits to be started. The container's stdin is
+// stdin (nil: /dev/null), its stdout and stderr output, and extra its
+// descriptors 3 and up.
+func (s *Sandbox) create(id string, conf *specs.Spec, stdin, output *os.File, extra []*os.File, sl *slot) (*instance, error) {
 	bundle := filepath.Join(s.StateDir, "bundles", id)
 	if err := os.Mkdir(bundle, 0o700); err != nil {
 		return nil, fmt.Errorf("oci: %w", err)
 	}
-	cgroup := "/stratus/" + id
-	b, err := json.Marshal(s.config(spec, ns, cgroup))
+	b, err := json.Marshal(conf)
 	if err != nil {
 		return nil, err
 	}
 	if err := os.WriteFile(filepath.Join(bundle, "config.json"), b, 0o600); err != nil {
 		return nil, fmt.Errorf("oci: %w", err)
 	}
+	in := &instance{s: s, id: id, bundle: bundle, cgroup: conf.Linux.CgroupsPath, slot: sl, done: make(chan struct{})}
 	pidFile := filepath.Join(bundle, "pid")
-	logFile := filepath.Join(bundle, "log")
 	// The container inherits the runtime's stdout and stderr, so the runtime's
 	// own errors go to a log file instead.
 	// create, then start: created, the container's init waits for start, so it is
 	// reparented to Stratus before it can exit; with run --detach a runtime that
 	// exits at once can be reaped by crun itself, taking its exit status along.
-	args := []string{"--log", logFile, "create", "--bundle", bundle, "--pid-file", pidFile}
-	if n := len(spec.ExtraFiles); n > 0 {
+	args := []string{"--log", in.logFile(), "create", "--bundle", bundle, "--pid-file", pidFile}
+	if n := len(extra); n > 0 {
 		// Descriptors 3 and up pass through to the container's init.
 		args = append(args, "--preserve-fds", strconv.Itoa(n))
 	}
 	cmd := exec.Command(s.Runtime, append(args, id)...)
-	cmd.Stdout, cmd.Stderr = spec.Output, spec.Output
-	cmd.ExtraFiles = spec.ExtraFiles
-	in := &instance{s: s, id: id, bundle: bundle, cgroup: cgroup, memMB: spec.MemoryMB, done: make(chan struct{})}
+	if stdin != nil {
+		cmd.Stdin = stdin
+	}
+	cmd.Stdout, cmd.Stderr = output, output
+	cmd.ExtraFiles = extra
 	if err := s.launch.start(cmd); err != nil {
 		os.RemoveAll(bundle)
 		return nil, fmt.Errorf("oci: %w", err)
 	}
 	if err := cmd.Wait(); err != nil {
-		msg, _ := os.ReadFile(logFile)
+		msg, _ := os.ReadFile(in.logFile())
 		in.remove()
 		return nil, fmt.Errorf("oci: %s create: %v: %s", filepath.Base(s.Runtime), err, strings.TrimSpace(string(msg)))
 	}
@@ -260,15 +341,6 @@ func (s *Sandbox) Start(ctx context.Context, spec sandbox.Spec) (sandbox.Instanc
 	}
 	if err := in.attach(pid); err != nil {
 		in.remove()
-		return nil, err
-	}
-	// The link out was being made while the runtime created the container.
-	if err := ns.linkReady(); err != nil {
-		in.Stop(ctx) //nolint:errcheck
-		return nil, err
-	}
-	if err := s.start(id, logFile); err != nil {
-		in.Stop(ctx) //nolint:errcheck
 		return nil, err
 	}
 	return in, nil

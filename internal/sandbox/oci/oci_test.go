@@ -17,13 +17,18 @@ import (
 // newSandbox opens an oci sandbox; it skips only where no OCI runtime is
 // installed at all (CI installs crun), and fails where one is but does not work.
 func newSandbox(t *testing.T, mods ...func(*oci.Sandbox)) *oci.Sandbox {
+	return newSandboxPool(t, 0, mods...)
+}
+
+// newSandboxPool opens an oci sandbox keeping pool containers created ahead.
+func newSandboxPool(t *testing.T, pool int, mods ...func(*oci.Sandbox)) *oci.Sandbox {
 	t.Helper()
 	_, crun := exec.LookPath("crun")
 	_, runc := exec.LookPath("runc")
 	if crun != nil && runc != nil {
 		t.Skip("no OCI runtime (crun or runc) installed")
 	}
-	sb := &oci.Sandbox{StateDir: t.TempDir()}
+	sb := &oci.Sandbox{StateDir: t.TempDir(), Pool: pool}
 	for _, m := range mods {
 		m(sb)
 	}
@@ -36,11 +41,34 @@ func newSandbox(t *testing.T, mods ...func(*oci.Sandbox)) *oci.Sandbox {
 
 func TestConformance(t *testing.T) { sandboxtest.Run(t, newSandbox(t)) }
 
-// With outbound network the environments' own network behaves the same.
+// With outbound network the environments' own network behaves the same,
+// created on demand or ahead of need.
 func TestConformanceOutbound(t *testing.T) {
-	sandboxtest.Run(t, newSandbox(t, func(sb *oci.Sandbox) {
-		sb.OutboundRange = netip.MustParsePrefix("169.254.174.0/24")
-	}))
+	outbound := func(sb *oci.Sandbox) { sb.OutboundRange = netip.MustParsePrefix("169.254.174.0/24") }
+	t.Run("direct", func(t *testing.T) { sandboxtest.Run(t, newSandbox(t, outbound)) })
+	t.Run("pooled", func(t *testing.T) { sandboxtest.Run(t, waitPool{newSandboxPool(t, 2, outbound)}) })
+}
+
+// TestConformancePooled runs the same contract through containers created ahead
+// of need and specialised at Start.
+// Each Network waits for a ready container, so every environment but those
+// whose spec a waiting container cannot take (extra files) starts in one.
+func TestConformancePooled(t *testing.T) {
+	sb := newSandboxPool(t, 2)
+	sandboxtest.Run(t, waitPool{sb})
+	st := sb.PoolStats()
+	if st.Specialised < 5 || st.Unsuited != 1 {
+		t.Errorf("pool stats %+v: want most environments specialised, the extra-files one unsuited", st)
+	}
+}
+
+type waitPool struct{ *oci.Sandbox }
+
+func (w waitPool) Network(ctx context.Context) (sandbox.Network, error) {
+	for deadline := time.Now().Add(10 * time.Second); w.PoolStats().Ready == 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	return w.Sandbox.Network(ctx)
 }
 
 // BenchmarkPauseResume is what freezing an idle environment and thawing it for

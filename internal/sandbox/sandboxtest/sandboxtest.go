@@ -153,6 +153,17 @@ func script(t *testing.T, body string) string {
 	return dir
 }
 
+// Output is the pipe an environment in netw writes to, as the engine gets it:
+// the one a Prepared network comes with (w nil, for Spec.Output), or a new one.
+func Output(netw sandbox.Network) (r, w *os.File, err error) {
+	if p, ok := netw.(sandbox.Prepared); ok {
+		if r := p.Output(); r != nil {
+			return r, nil, nil
+		}
+	}
+	return os.Pipe()
+}
+
 type started struct {
 	inst sandbox.Instance
 	r    *os.File
@@ -180,7 +191,7 @@ func startWith(t *testing.T, sb sandbox.Sandbox, code string, env []string, extr
 
 func startIn(t *testing.T, sb sandbox.Sandbox, netw sandbox.Network, code string, env []string, extra []*os.File) *started {
 	t.Helper()
-	r, w, err := os.Pipe()
+	r, w, err := Output(netw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +199,9 @@ func startIn(t *testing.T, sb sandbox.Sandbox, netw sandbox.Network, code string
 		ID: strconv.FormatInt(seq.Add(1), 10), Command: []string{filepath.Join(sb.Paths(code, "").TaskRoot, "bootstrap")},
 		Env: append([]string{"PATH=/usr/bin:/bin"}, env...), CodeDir: code, MemoryMB: 128, Network: netw, Output: w, ExtraFiles: extra,
 	})
-	w.Close()
+	if w != nil {
+		w.Close()
+	}
 	if err != nil {
 		r.Close()
 		t.Fatalf("Start: %v", err)

@@ -1,0 +1,63 @@
+package oci
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stratus-run/stratus/internal/sandbox"
+)
+
+// The mounts a slot makes in the launcher's namespace go with it: after many
+// environments have come and gone, only the waiting slots' mounts remain.
+func TestSlotMountsReleased(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	s := &Sandbox{StateDir: t.TempDir(), Pool: 1}
+	if err := s.Open(); err != nil {
+		t.Skipf("no oci sandbox here: %v", err)
+	}
+	defer s.Close()
+	slotMounts := func() int {
+		var n int
+		s.launch.tidyUp(func() error { //nolint:errcheck
+			b, err := os.ReadFile("/proc/thread-self/mountinfo")
+			for _, line := range bytes.Split(b, []byte{'\n'}) {
+				if f := bytes.Fields(line); len(f) > 4 && bytes.HasPrefix(f[4], []byte(filepath.Join(s.StateDir, "slots"))) {
+					n++
+				}
+			}
+			return err
+		})
+		return n
+	}
+	code := t.TempDir()
+	os.Chmod(code, 0o755)                                                                //nolint:errcheck
+	os.WriteFile(filepath.Join(code, "bootstrap"), []byte("#!/bin/sh\nexit 0\n"), 0o755) //nolint:errcheck
+	for range 5 {
+		for s.PoolStats().Ready == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		netw, _ := s.Network(context.Background())
+		out := netw.(sandbox.Prepared).Output()
+		in, err := s.Start(context.Background(), sandbox.Spec{ID: "x", Command: []string{"/var/task/bootstrap"},
+			CodeDir: code, OptDir: code, MemoryMB: 128, Network: netw})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.Wait() //nolint:errcheck
+		netw.Close()
+		out.Close()
+	}
+	for s.PoolStats().Ready == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	// One waiting slot: task and opt (each bound onto itself) and tmp.
+	if n := slotMounts(); n != 3 {
+		t.Errorf("%d slot mounts in the launcher's namespace, want the waiting slot's 3", n)
+	}
+}
