@@ -18,7 +18,8 @@ var (
 	outboundRigErr  error
 )
 
-// BenchmarkOutboundColdStart times b.N cold starts in the oci sandbox with
+// BenchmarkOutboundColdStart times b.N cold starts in the oci sandbox (pooled, as
+// by default) with
 // --function-network outbound and without, alternating, as
 // BenchmarkSandboxColdStart: what the veth pair, addresses and route add to a
 // cold start. x-none-p50 is outbound's p50 over none's.
