@@ -19,8 +19,7 @@ var (
 )
 
 // BenchmarkOutboundColdStart times b.N cold starts in the oci sandbox (pooled, as
-// by default) with
-// --function-network outbound and without, alternating, as
+// by default) with --function-network outbound and without, alternating, as
 // BenchmarkSandboxColdStart: what the veth pair, addresses and route add to a
 // cold start. x-none-p50 is outbound's p50 over none's.
 func BenchmarkOutboundColdStart(b *testing.B) {
