@@ -3,15 +3,12 @@ package bench
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/stratus-run/stratus/internal/testfn"
 )
 
+// outboundRig is closed by TestMain, with the servers and containers it started.
 var (
 	outboundRigOnce sync.Once
 	outboundRig     *Rig
@@ -25,21 +22,7 @@ var (
 func BenchmarkOutboundColdStart(b *testing.B) {
 	_, none := openSandboxRigs(b)
 	outboundRigOnce.Do(func() {
-		root, err := testfn.ModuleRoot()
-		if err != nil {
-			outboundRigErr = err
-			return
-		}
-		dir, err := os.MkdirTemp("", "stratus-obbench")
-		if err != nil {
-			outboundRigErr = err
-			return
-		}
-		bin := filepath.Join(dir, "stratus")
-		if outboundRigErr = testfn.GoBuild(root, "./cmd/stratus", bin); outboundRigErr != nil {
-			return
-		}
-		outboundRig, outboundRigErr = Open(context.Background(), Options{Stratus: bin,
+		outboundRig, outboundRigErr = Open(context.Background(), Options{
 			StratusFlags: []string{"--sandbox", "oci", "--function-network", "outbound"}})
 	})
 	if outboundRigErr != nil {
