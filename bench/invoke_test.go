@@ -30,7 +30,7 @@ var (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	for _, r := range []*Rig{rig, procRig, ociRig, attributedRig, relayRig} {
+	for _, r := range []*Rig{rig, procRig, ociRig, ociDirectRig, outboundRig, attributedRig, relayRig} {
 		if r == nil {
 			continue
 		}

@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -97,6 +98,8 @@ type Main struct {
 	Listen             string
 	DataDir            string
 	SandboxKind        string
+	FunctionNetwork    string
+	FunctionRange      netip.Prefix
 	SandboxPool        int
 	Auth               string
 	CredentialsFile    string
@@ -126,6 +129,19 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.DataDir, "data-dir", ".stratus", "directory for state, code and queues")
 	fs.IntVar(&m.SandboxPool, "sandbox-pool", 4, "oci: containers kept created ahead of need, so that a cold start skips creating one (0: create each on demand)")
 	fs.StringVar(&m.SandboxKind, "sandbox", "auto", "execution environment sandbox: oci (containers under crun or runc), process (no isolation), or auto (oci where it works, else process with a warning)")
+	fs.StringVar(&m.FunctionNetwork, "function-network", "none", "network of oci environments besides their Runtime API and the AWS endpoint: none, or outbound (a veth pair and NAT to whatever the host reaches, as Lambda outside a VPC; never the host itself nor other environments)")
+	m.FunctionRange = oci.DefaultOutboundRange
+	fs.Func("function-network-range", "IPv4 range environments' addresses come from with --function-network outbound, a /31 each, claimed by servers in /24 chunks (default "+oci.DefaultOutboundRange.String()+")", func(v string) error {
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			return err
+		}
+		if err := oci.CheckOutboundRange(p); err != nil {
+			return err
+		}
+		m.FunctionRange = p
+		return nil
+	})
 	fs.StringVar(&m.Auth, "auth", "none", "request authentication: none (any key accepted) or strict (SigV4 verified)")
 	fs.StringVar(&m.CredentialsFile, "credentials-file", "", "AWS shared-credentials file of the keys --auth strict accepts")
 	fs.StringVar(&m.Region, "region", "us-east-1", "region for unsigned requests")
@@ -166,6 +182,9 @@ func (m *Main) ParseFlags(args []string) error {
 	}
 	if m.BillingGranularity < time.Millisecond || m.BillingGranularity%time.Millisecond != 0 {
 		return fmt.Errorf("--billing-granularity must be a whole number of milliseconds, at least 1ms, not %s", m.BillingGranularity)
+	}
+	if m.FunctionNetwork != "none" && m.FunctionNetwork != "outbound" {
+		return fmt.Errorf("--function-network must be none or outbound, not %q", m.FunctionNetwork)
 	}
 	if m.FunctionEndpoint != "attributed" && m.FunctionEndpoint != "relay" {
 		return fmt.Errorf("--function-endpoint must be attributed or relay, not %q", m.FunctionEndpoint)

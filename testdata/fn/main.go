@@ -146,6 +146,9 @@ func main() {
 		if out, err, ok := hostile(ctx, mode, ev); ok {
 			return out, err
 		}
+		if out, err, ok := network(mode, ev); ok {
+			return out, err
+		}
 		return nil, fmt.Errorf("unknown mode %q", mode)
 	})
 }

@@ -16,12 +16,19 @@ import (
 	"github.com/stratus-run/stratus/internal/sandbox"
 )
 
-// netns is one environment's network namespace: loopback only. Stratus keeps it
+// netns is one environment's network namespace: loopback, and with outbound
+// network an eth0 with a route out (outbound.go). Stratus keeps it
 // open by a file descriptor, opens listeners inside it by entering it on a locked
 // thread, and hands its path to the OCI runtime, which puts the container in it.
 type netns struct {
 	host *os.File // Stratus's own network namespace, to return to
 	fd   *os.File
+	// link is the way out with outbound network, made in the background from
+	// newNetns (it costs a few ms, which the container's creation hides); it and
+	// linkErr are set when linkDone, nil without outbound network, closes.
+	link     *veth
+	linkErr  error
+	linkDone chan struct{}
 
 	mu      sync.Mutex
 	closed  bool
@@ -31,8 +38,9 @@ type netns struct {
 
 var _ sandbox.Network = (*netns)(nil)
 
-// newNetns creates a network namespace with loopback up.
-func newNetns(host *os.File) (*netns, error) {
+// newNetns creates a network namespace with loopback up and, when out is not
+// nil, starts making a link out through it: linkReady waits for it.
+func newNetns(host *os.File, out *outbound) (*netns, error) {
 	n := &netns{host: host}
 	err := n.onThread(func() error {
 		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
@@ -51,7 +59,24 @@ func newNetns(host *os.File) (*netns, error) {
 		}
 		return nil, fmt.Errorf("oci: network namespace: %w", err)
 	}
+	if out != nil {
+		n.linkDone = make(chan struct{})
+		go func() {
+			defer close(n.linkDone)
+			n.link, n.linkErr = out.connect(n)
+		}()
+	}
 	return n, nil
+}
+
+// linkReady waits for the link out, if the namespace gets one, and returns why
+// it could not be made.
+func (n *netns) linkReady() error {
+	if n.linkDone == nil {
+		return nil
+	}
+	<-n.linkDone
+	return n.linkErr
 }
 
 // onThread runs f on a locked OS thread, inside n (enter) or on a thread f moves
@@ -180,6 +205,9 @@ func (n *netns) Close() error {
 	n.closed = true
 	for _, ln := range n.lns {
 		ln.Close()
+	}
+	if n.linkReady() == nil && n.link != nil {
+		n.link.close()
 	}
 	return n.fd.Close()
 }

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,6 +39,12 @@ type Sandbox struct {
 	// Shared are host directories every environment sees read-only at the same
 	// path: the runtime clients Stratus writes for the managed runtimes.
 	Shared []string
+	// OutboundRange, when valid, gives every environment outbound network: a
+	// veth pair with addresses from this range (see CheckOutboundRange;
+	// DefaultOutboundRange is a good choice), a default route out and NAT to the
+	// host's addresses, and the host's /etc/resolv.conf. Zero: loopback only, and
+	// the host's netfilter and links are left alone.
+	OutboundRange netip.Prefix
 	// Pool is how many containers to keep created ahead of need, so that a cold
 	// start skips the container's creation; 0 creates each on demand.
 	Pool int
@@ -50,6 +57,7 @@ type Sandbox struct {
 	swapAccounting bool
 	launch         *launcher
 	hostNS         *os.File
+	outbound       *outbound
 	pool           *pool
 }
 
@@ -109,7 +117,17 @@ func (s *Sandbox) Open() error {
 	if s.launch, err = startLauncher(s.StateDir); err != nil {
 		return err
 	}
+	if s.OutboundRange.IsValid() {
+		if err := s.openOutbound(); err != nil {
+			return err
+		}
+	}
 	if err := s.probe(); err != nil {
+		if s.outbound != nil {
+			// The caller may fall back to process and never Close.
+			s.outbound.close() //nolint:errcheck
+			s.outbound = nil
+		}
 		return err
 	}
 	// Containers a killed server left behind, frozen or not, go in the background.
@@ -136,6 +154,9 @@ func (s *Sandbox) Close() error {
 	if s.hostNS != nil {
 		s.hostNS.Close()
 		s.hostNS = nil
+	}
+	if s.outbound != nil {
+		return s.outbound.close()
 	}
 	return nil
 }
@@ -202,7 +223,7 @@ func (s *Sandbox) Network(context.Context) (sandbox.Network, error) {
 			return sl.ns, nil
 		}
 	}
-	return newNetns(s.hostNS)
+	return newNetns(s.hostNS, s.outbound)
 }
 
 // Paths returns Lambda's own: code at /var/task, layers at /opt.
@@ -253,6 +274,11 @@ func (s *Sandbox) Start(ctx context.Context, spec sandbox.Spec) (sandbox.Instanc
 		return nil, err
 	}
 	in.memMB = spec.MemoryMB
+	// The link out was being made while the runtime created the container.
+	if err := ns.linkReady(); err != nil {
+		in.Stop(ctx) //nolint:errcheck
+		return nil, err
+	}
 	if err := s.start(id, in.logFile()); err != nil {
 		in.Stop(ctx) //nolint:errcheck
 		return nil, err

@@ -2,6 +2,7 @@ package oci_test
 
 import (
 	"context"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,10 +16,12 @@ import (
 
 // newSandbox opens an oci sandbox; it skips only where no OCI runtime is
 // installed at all (CI installs crun), and fails where one is but does not work.
-func newSandbox(t *testing.T) *oci.Sandbox { return newSandboxPool(t, 0) }
+func newSandbox(t *testing.T, mods ...func(*oci.Sandbox)) *oci.Sandbox {
+	return newSandboxPool(t, 0, mods...)
+}
 
 // newSandboxPool opens an oci sandbox keeping pool containers created ahead.
-func newSandboxPool(t *testing.T, pool int) *oci.Sandbox {
+func newSandboxPool(t *testing.T, pool int, mods ...func(*oci.Sandbox)) *oci.Sandbox {
 	t.Helper()
 	_, crun := exec.LookPath("crun")
 	_, runc := exec.LookPath("runc")
@@ -26,6 +29,9 @@ func newSandboxPool(t *testing.T, pool int) *oci.Sandbox {
 		t.Skip("no OCI runtime (crun or runc) installed")
 	}
 	sb := &oci.Sandbox{StateDir: t.TempDir(), Pool: pool}
+	for _, m := range mods {
+		m(sb)
+	}
 	if err := sb.Open(); err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -34,6 +40,14 @@ func newSandboxPool(t *testing.T, pool int) *oci.Sandbox {
 }
 
 func TestConformance(t *testing.T) { sandboxtest.Run(t, newSandbox(t)) }
+
+// With outbound network the environments' own network behaves the same,
+// created on demand or ahead of need.
+func TestConformanceOutbound(t *testing.T) {
+	outbound := func(sb *oci.Sandbox) { sb.OutboundRange = netip.MustParsePrefix("169.254.174.0/24") }
+	t.Run("direct", func(t *testing.T) { sandboxtest.Run(t, newSandbox(t, outbound)) })
+	t.Run("pooled", func(t *testing.T) { sandboxtest.Run(t, waitPool{newSandboxPool(t, 2, outbound)}) })
+}
 
 // TestConformancePooled runs the same contract through containers created ahead
 // of need and specialised at Start.

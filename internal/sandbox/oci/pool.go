@@ -180,7 +180,7 @@ func (s *Sandbox) newSlot(name string) (sl *slot, err error) {
 			sl.discard()
 		}
 	}()
-	if sl.ns, err = newNetns(s.hostNS); err != nil {
+	if sl.ns, err = newNetns(s.hostNS, s.outbound); err != nil {
 		return nil, err
 	}
 	for _, d := range []string{"task", "opt", "tmp"} {
@@ -224,6 +224,10 @@ func (s *Sandbox) newSlot(name string) (sl *slot, err error) {
 		return nil, err
 	}
 	sl.in = in
+	// A waiting container has its link out before a cold start takes it.
+	if err := sl.ns.linkReady(); err != nil {
+		return nil, err
+	}
 	return sl, nil
 }
 
