@@ -84,7 +84,7 @@ func TestInitBurstThenFunctionsCPU(t *testing.T) {
 		if pooled {
 			netw, _ = s.Network(context.Background())
 		} else {
-			netw, _ = newNetns(s.hostNS)
+			netw, _ = newNetns(s.hostNS, nil)
 		}
 		defer netw.Close()
 		var out *os.File
