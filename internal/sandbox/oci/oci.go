@@ -1,6 +1,6 @@
 // Package oci runs each execution environment as a container under an OCI runtime
 // (crun, or runc): a read-only root made of the host's runtime directories, the
-// code at /var/task and layers at /opt, a private /tmp sized by EphemeralStorage,
+// code at /var/task and layers at /opt, a private disk /tmp sized by EphemeralStorage,
 // Lambda's unprivileged user with no capabilities and a seccomp filter against
 // namespace, mount, keyring, BPF and module calls, its own pid, mount, ipc, uts
 // and network namespaces, and cgroup limits derived from MemorySize as Lambda's

@@ -242,8 +242,10 @@ func (s *Sandbox) newSlot(name string) (sl *slot, err error) {
 }
 
 // mountPoints runs on the launcher's thread: task and opt become shared mounts,
-// so that what is mounted on them later shows in the container too, and tmp
-// likewise for the slot's disk, or else a tmpfs of Lambda's default size.
+// so that what is mounted on them later shows in the container too. tmp gets
+// the slot's disk, of Lambda's default size, bound onto a shared mount too, so
+// that a function wanting another size can have another disk mounted over it;
+// or else a tmpfs of the default size.
 func (sl *slot) mountPoints() error {
 	points := []string{"task", "opt"}
 	if sl.disk != nil {
@@ -259,7 +261,7 @@ func (sl *slot) mountPoints() error {
 		}
 	}
 	if sl.disk != nil {
-		return nil
+		return sl.bind(sl.disk.mnt, "tmp", 0)
 	}
 	return unix.Mount("tmpfs", filepath.Join(sl.dir, "tmp"), "tmpfs", unix.MS_NOSUID|unix.MS_NODEV,
 		"mode=1777,size="+strconv.Itoa(defaultTmpMB)+"m")
@@ -360,15 +362,15 @@ func (sl *slot) specialise(spec sandbox.Spec) (*instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	var bigger *tmpDisk
 	if sl.disk != nil && sl.disk.mb != tmpMB(spec) {
 		// The disk made ahead has Lambda's default size; this function wants
-		// another.
-		dk, err := s.tmp.make(tmpMB(spec))
-		if err != nil {
+		// another, mounted over it. The hidden one goes with the slot's mounts.
+		if bigger, err = s.tmp.make(tmpMB(spec)); err != nil {
 			return nil, err
 		}
 		go sl.disk.release()
-		sl.disk = dk
+		sl.disk = bigger
 	}
 	err = s.launch.do(func() error {
 		if err := sl.bindReadOnly(spec.CodeDir, "task"); err != nil {
@@ -379,8 +381,11 @@ func (sl *slot) specialise(spec sandbox.Spec) (*instance, error) {
 				return err
 			}
 		}
+		if bigger != nil {
+			return sl.bind(bigger.mnt, "tmp", 0)
+		}
 		if sl.disk != nil {
-			return sl.bind(sl.disk.mnt, "tmp", 0)
+			return nil
 		}
 		if mb := spec.EphemeralMB; mb > 0 && mb != defaultTmpMB {
 			return unix.Mount("", filepath.Join(sl.dir, "tmp"), "", unix.MS_REMOUNT|unix.MS_NOSUID|unix.MS_NODEV,

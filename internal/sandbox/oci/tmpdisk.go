@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -30,6 +32,13 @@ import (
 // containers' included once removeStale deletes them. The images are in a
 // directory named by the server's pid, removed at the next start.
 
+// EXT4_IOC_SHUTDOWN (_IOR('X', 125, __u32)) and its flag that skips flushing
+// anything, from linux/ext4.h.
+const (
+	ext4IocShutdown          = 0x8004587d
+	ext4GoingFlagsNoLogFlush = 2
+)
+
 // reservedClusters is 1 MB of 4 KB blocks.
 const reservedClusters = "256"
 
@@ -42,7 +51,17 @@ type tmpDisks struct {
 	mu        sync.Mutex
 	templates map[int][]extent // a fresh file system of each size made so far
 	noDirect  atomic.Bool      // the loop devices cannot do direct I/O here
+
+	// Disks of the default size made ahead: attaching a loop device and
+	// mounting take milliseconds a cold start need not wait for.
+	spares chan *tmpDisk
+	want   chan struct{} // one token per spare to make
+	done   chan struct{}
+	wg     sync.WaitGroup
 }
+
+// spareDisks is how many default-size disks are kept ready.
+const spareDisks = 2
 
 // extent is a run of bytes mkfs wrote; the rest of an image is a hole.
 type extent struct {
@@ -64,17 +83,48 @@ type tmpDisk struct {
 // loop devices, no ext4); the caller keeps tmpfs.
 func openTmpDisks(stateDir string, l *launcher) (*tmpDisks, error) {
 	removeStaleDisks(stateDir)
-	d := &tmpDisks{dir: filepath.Join(stateDir, "tmp-"+strconv.Itoa(os.Getpid())), launch: l, templates: map[int][]extent{}}
+	d := &tmpDisks{
+		dir: filepath.Join(stateDir, "tmp-"+strconv.Itoa(os.Getpid())), launch: l, templates: map[int][]extent{},
+		spares: make(chan *tmpDisk, spareDisks), want: make(chan struct{}, spareDisks), done: make(chan struct{}),
+	}
 	if err := os.MkdirAll(d.dir, 0o700); err != nil {
 		return nil, err
 	}
-	dk, err := d.make(defaultTmpMB)
+	dk, err := d.create(defaultTmpMB)
 	if err != nil {
 		os.RemoveAll(d.dir)
 		return nil, err
 	}
 	dk.release()
+	for range spareDisks {
+		d.want <- struct{}{}
+	}
+	d.wg.Add(1)
+	go d.makeSpares()
 	return d, nil
+}
+
+func (d *tmpDisks) makeSpares() {
+	defer d.wg.Done()
+	for {
+		select {
+		case <-d.done:
+			return
+		case <-d.want:
+		}
+		dk, err := d.create(defaultTmpMB)
+		if err != nil {
+			// make creates on demand while there is none; try again later.
+			d.want <- struct{}{}
+			select {
+			case <-d.done:
+				return
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		d.spares <- dk // never blocks: one token per free place
+	}
 }
 
 // removeStaleDisks removes the image directories of servers no longer running.
@@ -93,11 +143,37 @@ func removeStaleDisks(stateDir string) {
 	}
 }
 
-// close removes the images directory; every disk must be released first.
-func (d *tmpDisks) close() { os.RemoveAll(d.dir) }
+// close releases the spares and removes the images directory; every other disk
+// must be released first.
+func (d *tmpDisks) close() {
+	close(d.done)
+	d.wg.Wait()
+	for {
+		select {
+		case dk := <-d.spares:
+			dk.release()
+		default:
+			os.RemoveAll(d.dir)
+			return
+		}
+	}
+}
 
-// make returns a new, empty file system of mb MB, mounted.
-func (d *tmpDisks) make(mb int) (dk *tmpDisk, err error) {
+// make returns an empty file system of mb MB, mounted: a spare one if there is.
+func (d *tmpDisks) make(mb int) (*tmpDisk, error) {
+	if mb == defaultTmpMB {
+		select {
+		case dk := <-d.spares:
+			d.want <- struct{}{}
+			return dk, nil
+		default:
+		}
+	}
+	return d.create(mb)
+}
+
+// create makes a new, empty file system of mb MB, mounted.
+func (d *tmpDisks) create(mb int) (dk *tmpDisk, err error) {
 	tpl, err := d.template(mb)
 	if err != nil {
 		return nil, err
@@ -209,7 +285,7 @@ func (d *tmpDisks) template(mb int) ([]extent, error) {
 	// No journal: the file system lives as long as its environment, and a crash
 	// throws it away. No blocks reserved for root, no room to grow, and an inode
 	// per 16 KB as mkfs gives a default file system.
-	out, err := exec.Command("mkfs.ext4", "-q", "-F", "-b", "4096", "-m", "0", "-i", "16384",
+	out, err := exec.Command(mkfsPath(), "-q", "-F", "-b", "4096", "-m", "0", "-i", "16384",
 		"-O", "^has_journal,^resize_inode", "-E", "lazy_itable_init=1,nodiscard,root_owner=0:0", img).CombinedOutput()
 	if err != nil {
 		return nil, fmt.Errorf("oci: mkfs.ext4: %v: %s", err, strings.TrimSpace(string(out)))
@@ -223,6 +299,20 @@ func (d *tmpDisks) template(mb int) ([]extent, error) {
 	}
 	d.templates[mb] = t
 	return t, nil
+}
+
+// mkfsPath finds mkfs.ext4 on PATH or where Debian puts it, which a PATH
+// without the sbin directories misses.
+func mkfsPath() string {
+	if p, err := exec.LookPath("mkfs.ext4"); err == nil {
+		return p
+	}
+	for _, p := range []string{"/usr/sbin/mkfs.ext4", "/sbin/mkfs.ext4"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return "mkfs.ext4"
 }
 
 // tidyTemplate makes the template's root what Lambda's /tmp is: empty (no
@@ -282,7 +372,16 @@ func (dk *tmpDisk) release() {
 		return
 	}
 	dk.once.Do(func() {
-		dk.d.launch.tidyUp(func() error { return unix.Unmount(dk.mnt, unix.MNT_DETACH) }) //nolint:errcheck
+		dk.d.launch.tidyUp(func() error { //nolint:errcheck
+			// Shut down first, so that the unmount drops the dirty pages of
+			// files nobody will read rather than write them to the image.
+			if f, err := os.Open(dk.mnt); err == nil {
+				flags := uint32(ext4GoingFlagsNoLogFlush)
+				unix.Syscall(unix.SYS_IOCTL, f.Fd(), ext4IocShutdown, uintptr(unsafe.Pointer(&flags))) //nolint:errcheck
+				f.Close()
+			}
+			return unix.Unmount(dk.mnt, unix.MNT_DETACH)
+		})
 		os.Remove(dk.mnt)
 		os.Remove(dk.img)
 	})

@@ -1,0 +1,194 @@
+package oci
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stratus-run/stratus/internal/sandbox"
+)
+
+// openForTmp opens a sandbox in stateDir, skipping where this machine has no oci
+// sandbox or no disk /tmp.
+func openForTmp(t testing.TB, stateDir string, pool int) *Sandbox {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	s := &Sandbox{StateDir: stateDir, Pool: pool}
+	if err := s.Open(); err != nil {
+		t.Skipf("no oci sandbox here: %v", err)
+	}
+	if s.tmp == nil {
+		s.Close()
+		t.Skip("no disk /tmp here (loop devices, mkfs.ext4)")
+	}
+	return s
+}
+
+// loopsUnder lists the loop devices whose backing file is under dir.
+func loopsUnder(dir string) []string {
+	var out []string
+	files, _ := filepath.Glob("/sys/block/loop*/loop/backing_file")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err == nil && strings.HasPrefix(string(b), dir+"/") {
+			out = append(out, strings.TrimSpace(string(b)))
+		}
+	}
+	return out
+}
+
+// sleeper starts a container of its own that sleeps, with a /tmp of tmpMB.
+func sleeper(t testing.TB, s *Sandbox, tmpMB int) sandbox.Instance {
+	t.Helper()
+	code := t.TempDir()
+	os.Chmod(code, 0o755)                                                                       //nolint:errcheck
+	os.WriteFile(filepath.Join(code, "bootstrap"), []byte("#!/bin/sh\nexec sleep 60\n"), 0o755) //nolint:errcheck
+	netw, err := newNetns(s.hostNS, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { netw.Close() })
+	in, err := s.Start(context.Background(), sandbox.Spec{ID: "sleeper", Command: []string{"/var/task/bootstrap"},
+		CodeDir: code, MemoryMB: 128, EphemeralMB: tmpMB, Network: netw, Output: os.Stderr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+// A clean stop leaves no image, mount or loop device; an environment's disk goes
+// when it ends.
+func TestTmpDisksGoWithTheirEnvironments(t *testing.T) {
+	state := t.TempDir()
+	s := openForTmp(t, state, 1)
+	dir := s.tmp.dir
+	in := sleeper(t, s, 600)
+	img := in.(*instance).disk.img
+	if l := loopsUnder(dir); !slices.Contains(l, img) {
+		t.Errorf("loop devices with a running environment: %v, want %s among them", l, img)
+	}
+	in.Stop(context.Background()) //nolint:errcheck
+	if _, err := os.Stat(img); !os.IsNotExist(err) {
+		t.Errorf("a stopped environment's image: %v", err)
+	}
+	for s.PoolStats().Ready == 0 || len(s.tmp.spares) < spareDisks {
+		time.Sleep(time.Millisecond)
+	}
+	if imgs, _ := filepath.Glob(filepath.Join(dir, "*.img")); len(imgs) != 1+spareDisks {
+		t.Errorf("images with only the waiting slot's and the spares left: %v", imgs)
+	}
+	s.Close()
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("after Close, %s: %v", dir, err)
+	}
+	waitNoLoops(t, dir)
+}
+
+func waitNoLoops(t *testing.T, dir string) {
+	t.Helper()
+	// Autoclear detaches a loop device once its last mount has gone, which an
+	// unmount's lazy end may leave for a moment.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		l := loopsUnder(dir)
+		if len(l) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("loop devices still attached: %v", l)
+		}
+	}
+}
+
+// A server killed with environments running leaves images, loop devices and
+// containers; the next start in the same state directory removes them all.
+func TestTmpDisksOfAKilledServer(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	state := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestTmpDiskChild$", "-test.v")
+	cmd.Env = append(os.Environ(), "STRATUS_TMPDISK_CHILD="+state)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4096)
+	var got string
+	for !strings.Contains(got, "ready") && !strings.Contains(got, "SKIP") {
+		n, err := out.Read(buf)
+		if err != nil {
+			t.Fatalf("child: %v: %s", err, got)
+		}
+		got += string(buf[:n])
+	}
+	if strings.Contains(got, "SKIP") {
+		cmd.Wait() //nolint:errcheck
+		t.Skip(got)
+	}
+	cmd.Process.Kill() //nolint:errcheck
+	cmd.Wait()         //nolint:errcheck
+	stale := filepath.Join(state, "tmp-"+strconv.Itoa(cmd.Process.Pid))
+	if len(loopsUnder(stale)) == 0 {
+		t.Fatalf("the killed server left no loop device: is the test still testing? %s", got)
+	}
+
+	s := openForTmp(t, state, 0)
+	defer s.Close()
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the killed server's images: %v", err)
+	}
+	// Its containers go in the background, and their mounts of the disks with them.
+	waitNoLoops(t, stale)
+}
+
+// TestTmpDiskChild is the server TestTmpDisksOfAKilledServer kills: one
+// environment of its own and one waiting slot, then it waits.
+func TestTmpDiskChild(t *testing.T) {
+	state := os.Getenv("STRATUS_TMPDISK_CHILD")
+	if state == "" {
+		t.Skip("run by TestTmpDisksOfAKilledServer")
+	}
+	s := openForTmp(t, state, 1)
+	sleeper(t, s, 512)
+	for s.PoolStats().Ready == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	fmt.Println("ready")
+	syscall.Pause()
+}
+
+// BenchmarkTmpDisk times what an environment's /tmp costs: making the file
+// system (a copy of the template's blocks, a loop device, a mount) on the cold
+// path of a container of its own or of a pooled one whose size is not the
+// default, and releasing it (unmount, removal), off the cold path.
+func BenchmarkTmpDisk(b *testing.B) {
+	s := openForTmp(b, b.TempDir(), 0)
+	defer s.Close()
+	var mk, rel time.Duration
+	for range b.N {
+		t0 := time.Now()
+		dk, err := s.tmp.make(defaultTmpMB)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		dk.release()
+		mk += t1.Sub(t0)
+		rel += time.Since(t1)
+	}
+	b.ReportMetric(float64(mk.Microseconds())/float64(b.N), "make-us")
+	b.ReportMetric(float64(rel.Microseconds())/float64(b.N), "release-us")
+}
