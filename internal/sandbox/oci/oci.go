@@ -60,6 +60,10 @@ type Sandbox struct {
 	outbound       *outbound
 	pool           *pool
 	tmp            *tmpDisks // nil: /tmp is a tmpfs, counted as memory
+	log            *slog.Logger
+	// tmpfsOnly makes Open skip the disks, as on a machine without loop
+	// devices or mkfs.ext4: for tests of that fallback.
+	tmpfsOnly bool
 }
 
 var _ sandbox.Sandbox = (*Sandbox)(nil)
@@ -118,12 +122,15 @@ func (s *Sandbox) Open() error {
 	if s.launch, err = startLauncher(s.StateDir); err != nil {
 		return err
 	}
-	log := s.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	s.log = s.Logger
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
 	}
-	if s.tmp, err = openTmpDisks(s.StateDir, s.launch); err != nil {
-		log.Warn("oci: /tmp falls back to tmpfs, which counts against the function's memory", "err", err)
+	if s.tmpfsOnly {
+		s.log.Warn("oci: /tmp is a tmpfs, which counts against the function's memory")
+	} else if s.tmp, err = openTmpDisks(s.StateDir, s.launch); err != nil {
+		s.tmp = nil
+		s.log.Warn("oci: /tmp falls back to tmpfs, which counts against the function's memory", "err", err)
 	}
 	if s.OutboundRange.IsValid() {
 		if err := s.openOutbound(); err != nil {
@@ -131,6 +138,10 @@ func (s *Sandbox) Open() error {
 		}
 	}
 	if err := s.probe(); err != nil {
+		if s.tmp != nil {
+			s.tmp.close()
+			s.tmp = nil
+		}
 		if s.outbound != nil {
 			// The caller may fall back to process and never Close.
 			s.outbound.close() //nolint:errcheck
@@ -141,7 +152,7 @@ func (s *Sandbox) Open() error {
 	// Containers a killed server left behind, frozen or not, go in the background.
 	go s.removeStale()
 	if s.Pool > 0 {
-		s.pool = newPool(s, s.Pool, log)
+		s.pool = newPool(s, s.Pool, s.log)
 	}
 	return nil
 }
@@ -282,9 +293,11 @@ func (s *Sandbox) Start(ctx context.Context, spec sandbox.Spec) (sandbox.Instanc
 	if s.tmp != nil {
 		var err error
 		if dk, err = s.tmp.make(tmpMB(spec)); err != nil {
-			return nil, err
+			// Better a /tmp counted as memory than no environment.
+			s.log.Warn("oci: no disk for /tmp; this environment's is a tmpfs", "err", err)
+		} else {
+			setTmp(conf, dk.mnt, "rbind", "nosuid", "nodev")
 		}
-		setTmp(conf, dk.mnt, "rbind", "nosuid", "nodev")
 	}
 	in, err := s.create(id, conf, nil, spec.Output, spec.ExtraFiles, nil, dk)
 	if err != nil {

@@ -191,7 +191,9 @@ func (s *Sandbox) newSlot(name string) (sl *slot, err error) {
 	}
 	if s.tmp != nil {
 		if sl.disk, err = s.tmp.make(defaultTmpMB); err != nil {
-			return nil, err
+			// Better a /tmp counted as memory than no container ahead.
+			s.log.Warn("oci: no disk for a waiting container's /tmp; it gets a tmpfs", "err", err)
+			sl.disk, err = nil, nil
 		}
 	}
 	if err := s.launch.do(sl.mountPoints); err != nil {
@@ -367,7 +369,8 @@ func (sl *slot) specialise(spec sandbox.Spec) (*instance, error) {
 		// The disk made ahead has Lambda's default size; this function wants
 		// another, mounted over it. The hidden one goes with the slot's mounts.
 		if bigger, err = s.tmp.make(tmpMB(spec)); err != nil {
-			return nil, err
+			// A container of its own will do, with a tmpfs if need be.
+			return nil, fmt.Errorf("%w: %w", errUnsuited, err)
 		}
 		go sl.disk.release()
 		sl.disk = bigger

@@ -203,3 +203,76 @@ func BenchmarkTmpDisk(b *testing.B) {
 	b.ReportMetric(us(rel), "release-us")
 	b.ReportMetric(us(relCPU), "release-cpu-us")
 }
+
+// statTmp runs a container (pooled when s has a pool) whose runtime prints
+// the type and size of its /tmp, as statfs reports them.
+func statTmp(t *testing.T, s *Sandbox, tmpMB int) string {
+	t.Helper()
+	code := t.TempDir()
+	os.Chmod(code, 0o755) //nolint:errcheck
+	script := "#!/bin/sh\nstat -f -c '%T %b %S' /tmp\n"
+	os.WriteFile(filepath.Join(code, "bootstrap"), []byte(script), 0o755) //nolint:errcheck
+	for s.Pool > 0 && s.PoolStats().Ready == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	netw, err := s.Network(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer netw.Close()
+	spec := sandbox.Spec{ID: "stat", Command: []string{"/var/task/bootstrap"}, Env: []string{"PATH=/usr/bin:/bin"},
+		CodeDir: code, MemoryMB: 128, EphemeralMB: tmpMB, Network: netw}
+	var r *os.File
+	if p, ok := netw.(sandbox.Prepared); ok {
+		r = p.Output() // nil without a waiting container
+	}
+	if r == nil {
+		var w *os.File
+		if r, w, err = os.Pipe(); err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		spec.Output = w
+	}
+	defer r.Close()
+	in, err := s.Start(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spec.Output != nil {
+		spec.Output.Close()
+	}
+	buf := make([]byte, 256)
+	n, _ := r.Read(buf)
+	in.Wait() //nolint:errcheck
+	return strings.TrimSpace(string(buf[:n]))
+}
+
+// /tmp is a disk of EphemeralStorage, pooled or not, of the default size or
+// not; where the machine cannot make disks, a tmpfs of that size.
+func TestTmpKinds(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	for _, tmpfs := range []bool{false, true} {
+		for _, pool := range []int{0, 1} {
+			s := &Sandbox{StateDir: t.TempDir(), Pool: pool, tmpfsOnly: tmpfs}
+			if err := s.Open(); err != nil {
+				t.Skipf("no oci sandbox here: %v", err)
+			}
+			defer s.Close()
+			kind := "ext2/ext3" // what stat calls ext4's magic number
+			if tmpfs {
+				kind = "tmpfs"
+			} else if s.tmp == nil {
+				t.Skip("no disk /tmp here (loop devices, mkfs.ext4)")
+			}
+			for _, mb := range []int{512, 256} {
+				want := fmt.Sprintf("%s %d 4096", kind, mb<<20/4096)
+				if got := statTmp(t, s, mb); got != want {
+					t.Errorf("tmpfs only %v, pool %d, EphemeralStorage %d: /tmp is %q, want %q", tmpfs, pool, mb, got, want)
+				}
+			}
+		}
+	}
+}
