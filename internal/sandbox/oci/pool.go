@@ -46,7 +46,7 @@ type slot struct {
 	outW   *os.File // its write end, kept for a container made instead (unsuited)
 	conn   net.Conn // Stratus's end of the socket the container holds as fd 3
 	child  *os.File // the container's end, kept likewise
-	disk   *tmpDisk // the /tmp file system bound at tmp when specialised; nil with tmpfs
+	disk   *tmpDisk // the /tmp file system bound at tmp; nil with tmpfs
 
 	// Set under ns.mu: the engine took out (reads the runtime's output) and conn
 	// (serves the Runtime API on it).

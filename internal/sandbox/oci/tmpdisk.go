@@ -23,7 +23,7 @@ import (
 // gives what a quota on a shared one would (a hard limit failing with ENOSPC,
 // statfs reporting the size) without needing the kernel's quota formats, which
 // some kernels lack (CONFIG_QFMT_V2). Making one is cheap: mkfs runs once per size
-// and each image is a copy of the few hundred KB mkfs wrote; then a loop device
+// and each image is a copy of the 0.2 to 0.4 MB mkfs wrote; then a loop device
 // and a mount (see BenchmarkTmpDisk).
 //
 // The file systems are mounted in the launcher's mount namespace only, so that a
@@ -48,9 +48,9 @@ type tmpDisks struct {
 	launch *launcher
 	seq    atomic.Uint64
 
-	mu        sync.Mutex
-	templates map[int][]extent // a fresh file system of each size made so far
-	noDirect  atomic.Bool      // the loop devices cannot do direct I/O here
+	mu        sync.Mutex        // guards templates, not the making of one
+	templates map[int]*template // a fresh file system of each size asked for
+	noDirect  atomic.Bool       // the loop devices cannot do direct I/O here
 
 	// Disks of the default size made ahead: attaching a loop device and
 	// mounting take milliseconds a cold start need not wait for.
@@ -62,6 +62,14 @@ type tmpDisks struct {
 
 // spareDisks is how many default-size disks are kept ready.
 const spareDisks = 2
+
+// template is a fresh file system of one size, made once: the first cold start
+// wanting a size waits for mkfs, and only those wanting the same size wait with it.
+type template struct {
+	once    sync.Once
+	extents []extent
+	err     error
+}
 
 // extent is a run of bytes mkfs wrote; the rest of an image is a hole.
 type extent struct {
@@ -84,7 +92,7 @@ type tmpDisk struct {
 func openTmpDisks(stateDir string, l *launcher) (*tmpDisks, error) {
 	removeStaleDisks(stateDir)
 	d := &tmpDisks{
-		dir: filepath.Join(stateDir, "tmp-"+strconv.Itoa(os.Getpid())), launch: l, templates: map[int][]extent{},
+		dir: filepath.Join(stateDir, "tmp-"+strconv.Itoa(os.Getpid())), launch: l, templates: map[int]*template{},
 		spares: make(chan *tmpDisk, spareDisks), want: make(chan struct{}, spareDisks), done: make(chan struct{}),
 	}
 	if err := os.MkdirAll(d.dir, 0o700); err != nil {
@@ -268,10 +276,37 @@ func (d *tmpDisks) attach(img *os.File) (*os.File, error) {
 // template returns the blocks of a fresh file system of mb MB, made once per size.
 func (d *tmpDisks) template(mb int) ([]extent, error) {
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	if t, ok := d.templates[mb]; ok {
-		return t, nil
+	t, ok := d.templates[mb]
+	if !ok {
+		// Each is 0.2 to 0.4 MB; functions of many sizes make some again.
+		if len(d.templates) >= maxTemplates {
+			for k := range d.templates {
+				if k != defaultTmpMB {
+					delete(d.templates, k)
+					break
+				}
+			}
+		}
+		t = &template{}
+		d.templates[mb] = t
 	}
+	d.mu.Unlock()
+	t.once.Do(func() { t.extents, t.err = d.mkfs(mb) })
+	if t.err != nil {
+		d.mu.Lock()
+		if d.templates[mb] == t {
+			delete(d.templates, mb) // the next one tries again
+		}
+		d.mu.Unlock()
+	}
+	return t.extents, t.err
+}
+
+// maxTemplates is how many sizes' templates are kept.
+const maxTemplates = 16
+
+// mkfs makes a file system of mb MB and returns its blocks.
+func (d *tmpDisks) mkfs(mb int) ([]extent, error) {
 	img := filepath.Join(d.dir, "template-"+strconv.Itoa(mb))
 	defer os.Remove(img)
 	f, err := os.Create(img)
@@ -293,12 +328,7 @@ func (d *tmpDisks) template(mb int) ([]extent, error) {
 	if err := d.tidyTemplate(f); err != nil {
 		return nil, err
 	}
-	t, err := readExtents(f)
-	if err != nil {
-		return nil, err
-	}
-	d.templates[mb] = t
-	return t, nil
+	return readExtents(f)
 }
 
 // mkfsPath finds mkfs.ext4 on PATH or where Debian puts it, which a PATH
