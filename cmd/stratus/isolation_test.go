@@ -194,7 +194,7 @@ func TestIsolation(t *testing.T) {
 
 	attack(t, c, "fill /tmp past its size", func(t *testing.T) {
 		createFn(t, c, "filler", "fill", func(in *lambda.CreateFunctionInput) {
-			in.MemorySize = aws.Int32(1024) // /tmp's pages count against memory too
+			in.MemorySize = aws.Int32(1024) // where /tmp falls back to tmpfs, its pages count as memory
 			in.Timeout = aws.Int32(30)
 		})
 		out := invokeFn(t, c, "filler", `{}`)

@@ -138,6 +138,8 @@ func main() {
 			return chain(ctx, ev)
 		case "sdk":
 			return sdkCalls(ctx, ev)
+		case "tmp":
+			return tmpDisk(ev)
 		case "marker":
 			// Reads a file shipped in the code package, to tell code versions apart.
 			b, err := os.ReadFile(os.Getenv("LAMBDA_TASK_ROOT") + "/marker")

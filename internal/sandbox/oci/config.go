@@ -44,10 +44,6 @@ const initShares = 1024
 // config is the OCI runtime configuration of one environment.
 func (s *Sandbox) config(spec sandbox.Spec, ns *netns, cgroup string) *specs.Spec {
 	memBytes := int64(spec.MemoryMB) << 20
-	tmpMB := spec.EphemeralMB
-	if tmpMB <= 0 {
-		tmpMB = defaultTmpMB
-	}
 	period := uint64(cpuPeriod)
 	shares := uint64(initShares)
 	pids := int64(maxPids)
@@ -55,8 +51,9 @@ func (s *Sandbox) config(spec sandbox.Spec, ns *netns, cgroup string) *specs.Spe
 	mounts := []specs.Mount{
 		{Destination: "/proc", Type: "proc", Source: "proc", Options: []string{"nosuid", "noexec", "nodev"}},
 		{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=64k"}},
-		// /tmp is the one writable place, sized by EphemeralStorage.
-		{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "nodev", "mode=1777", "size=" + strconv.Itoa(tmpMB) + "m"}},
+		// /tmp is the one writable place, sized by EphemeralStorage: a tmpfs
+		// unless the caller binds a disk there (setTmp).
+		{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "nodev", "mode=1777", "size=" + strconv.Itoa(tmpMB(spec)) + "m"}},
 	}
 	mounts = append(mounts, s.hostMounts...)
 	mounts = append(mounts, bind(spec.CodeDir, "/var/task"))
@@ -111,6 +108,23 @@ func (s *Sandbox) config(spec sandbox.Spec, ns *netns, cgroup string) *specs.Spe
 				"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 			},
 		},
+	}
+}
+
+// tmpMB is the size of spec's /tmp.
+func tmpMB(spec sandbox.Spec) int {
+	if spec.EphemeralMB <= 0 {
+		return defaultTmpMB
+	}
+	return spec.EphemeralMB
+}
+
+// setTmp makes conf's /tmp a bind of src with options.
+func setTmp(conf *specs.Spec, src string, options ...string) {
+	for i, m := range conf.Mounts {
+		if m.Destination == "/tmp" {
+			conf.Mounts[i] = specs.Mount{Destination: "/tmp", Type: "bind", Source: src, Options: options}
+		}
 	}
 }
 

@@ -23,7 +23,8 @@ type instance struct {
 	bundle string
 	cgroup string
 	pid    int
-	slot   *slot // the pool's, for a container created ahead of need
+	slot   *slot    // the pool's, for a container created ahead of need
+	disk   *tmpDisk // its /tmp, for a container of its own; nil with tmpfs
 
 	done chan struct{}
 	err  error // set before done closes
@@ -106,6 +107,7 @@ func (in *instance) remove() {
 	cmd := exec.Command(in.s.Runtime, "delete", "--force", in.id)
 	in.s.launch.run(cmd) //nolint:errcheck // a container that never got created has nothing to delete
 	os.RemoveAll(in.bundle)
+	in.disk.release()
 	if in.slot != nil {
 		in.slot.release()
 	}

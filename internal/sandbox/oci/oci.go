@@ -1,6 +1,6 @@
 // Package oci runs each execution environment as a container under an OCI runtime
 // (crun, or runc): a read-only root made of the host's runtime directories, the
-// code at /var/task and layers at /opt, a private /tmp sized by EphemeralStorage,
+// code at /var/task and layers at /opt, a private disk /tmp sized by EphemeralStorage,
 // Lambda's unprivileged user with no capabilities and a seccomp filter against
 // namespace, mount, keyring, BPF and module calls, its own pid, mount, ipc, uts
 // and network namespaces, and cgroup limits derived from MemorySize as Lambda's
@@ -59,6 +59,11 @@ type Sandbox struct {
 	hostNS         *os.File
 	outbound       *outbound
 	pool           *pool
+	tmp            *tmpDisks // nil: /tmp is a tmpfs, counted as memory
+	log            *slog.Logger
+	// tmpfsOnly makes Open skip the disks, as on a machine without loop
+	// devices or mkfs.ext4: for tests of that fallback.
+	tmpfsOnly bool
 }
 
 var _ sandbox.Sandbox = (*Sandbox)(nil)
@@ -117,12 +122,26 @@ func (s *Sandbox) Open() error {
 	if s.launch, err = startLauncher(s.StateDir); err != nil {
 		return err
 	}
+	s.log = s.Logger
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.tmpfsOnly {
+		s.log.Warn("oci: /tmp is a tmpfs, which counts against the function's memory")
+	} else if s.tmp, err = openTmpDisks(s.StateDir, s.launch); err != nil {
+		s.tmp = nil
+		s.log.Warn("oci: /tmp falls back to tmpfs, which counts against the function's memory", "err", err)
+	}
 	if s.OutboundRange.IsValid() {
 		if err := s.openOutbound(); err != nil {
 			return err
 		}
 	}
 	if err := s.probe(); err != nil {
+		if s.tmp != nil {
+			s.tmp.close()
+			s.tmp = nil
+		}
 		if s.outbound != nil {
 			// The caller may fall back to process and never Close.
 			s.outbound.close() //nolint:errcheck
@@ -133,11 +152,7 @@ func (s *Sandbox) Open() error {
 	// Containers a killed server left behind, frozen or not, go in the background.
 	go s.removeStale()
 	if s.Pool > 0 {
-		log := s.Logger
-		if log == nil {
-			log = slog.New(slog.DiscardHandler)
-		}
-		s.pool = newPool(s, s.Pool, log)
+		s.pool = newPool(s, s.Pool, s.log)
 	}
 	return nil
 }
@@ -147,6 +162,10 @@ func (s *Sandbox) Close() error {
 	if s.pool != nil {
 		s.pool.close()
 		s.pool = nil
+	}
+	if s.tmp != nil {
+		s.tmp.close()
+		s.tmp = nil
 	}
 	if s.launch != nil {
 		s.launch.close()
@@ -269,8 +288,20 @@ func (s *Sandbox) Start(ctx context.Context, spec sandbox.Spec) (sandbox.Instanc
 		return nil, errors.New("oci: no output for the environment")
 	}
 	id := s.prefix + spec.ID
-	in, err := s.create(id, s.config(spec, ns, "/stratus/"+id), nil, spec.Output, spec.ExtraFiles, nil)
+	conf := s.config(spec, ns, "/stratus/"+id)
+	var dk *tmpDisk
+	if s.tmp != nil {
+		var err error
+		if dk, err = s.tmp.make(tmpMB(spec)); err != nil {
+			// Better a /tmp counted as memory than no environment.
+			s.log.Warn("oci: no disk for /tmp; this environment's is a tmpfs", "err", err)
+		} else {
+			setTmp(conf, dk.mnt, "rbind", "nosuid", "nodev")
+		}
+	}
+	in, err := s.create(id, conf, nil, spec.Output, spec.ExtraFiles, nil, dk)
 	if err != nil {
+		dk.release()
 		return nil, err
 	}
 	in.memMB = spec.MemoryMB
@@ -289,8 +320,8 @@ func (s *Sandbox) Start(ctx context.Context, spec sandbox.Spec) (sandbox.Instanc
 // create writes a container's bundle and creates it: its init exists, in its
 // namespaces and cgroups, and waits to be started. The container's stdin is
 // stdin (nil: /dev/null), its stdout and stderr output, and extra its
-// descriptors 3 and up.
-func (s *Sandbox) create(id string, conf *specs.Spec, stdin, output *os.File, extra []*os.File, sl *slot) (*instance, error) {
+// descriptors 3 and up. The instance releases dk, its /tmp, when removed.
+func (s *Sandbox) create(id string, conf *specs.Spec, stdin, output *os.File, extra []*os.File, sl *slot, dk *tmpDisk) (*instance, error) {
 	bundle := filepath.Join(s.StateDir, "bundles", id)
 	if err := os.Mkdir(bundle, 0o700); err != nil {
 		return nil, fmt.Errorf("oci: %w", err)
@@ -302,7 +333,7 @@ func (s *Sandbox) create(id string, conf *specs.Spec, stdin, output *os.File, ex
 	if err := os.WriteFile(filepath.Join(bundle, "config.json"), b, 0o600); err != nil {
 		return nil, fmt.Errorf("oci: %w", err)
 	}
-	in := &instance{s: s, id: id, bundle: bundle, cgroup: conf.Linux.CgroupsPath, slot: sl, done: make(chan struct{})}
+	in := &instance{s: s, id: id, bundle: bundle, cgroup: conf.Linux.CgroupsPath, slot: sl, disk: dk, done: make(chan struct{})}
 	pidFile := filepath.Join(bundle, "pid")
 	// The container inherits the runtime's stdout and stderr, so the runtime's
 	// own errors go to a log file instead.

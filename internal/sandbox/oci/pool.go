@@ -46,6 +46,7 @@ type slot struct {
 	outW   *os.File // its write end, kept for a container made instead (unsuited)
 	conn   net.Conn // Stratus's end of the socket the container holds as fd 3
 	child  *os.File // the container's end, kept likewise
+	disk   *tmpDisk // the /tmp file system bound at tmp; nil with tmpfs
 
 	// Set under ns.mu: the engine took out (reads the runtime's output) and conn
 	// (serves the Runtime API on it).
@@ -188,6 +189,13 @@ func (s *Sandbox) newSlot(name string) (sl *slot, err error) {
 			return nil, fmt.Errorf("oci: %w", err)
 		}
 	}
+	if s.tmp != nil {
+		if sl.disk, err = s.tmp.make(defaultTmpMB); err != nil {
+			// Better a /tmp counted as memory than no container ahead.
+			s.log.Warn("oci: no disk for a waiting container's /tmp; it gets a tmpfs", "err", err)
+			sl.disk, err = nil, nil
+		}
+	}
 	if err := s.launch.do(sl.mountPoints); err != nil {
 		return nil, fmt.Errorf("oci: slot mounts: %w", err)
 	}
@@ -216,10 +224,14 @@ func (s *Sandbox) newSlot(name string) (sl *slot, err error) {
 		case "/var/task", "/opt":
 			conf.Mounts[i].Options = append(m.Options, "rslave")
 		case "/tmp":
-			conf.Mounts[i] = specs.Mount{Destination: "/tmp", Type: "bind", Source: filepath.Join(sl.dir, "tmp"), Options: []string{"rbind", "nosuid", "nodev"}}
+			opts := []string{"rbind", "nosuid", "nodev"}
+			if sl.disk != nil {
+				opts = append(opts, "rslave")
+			}
+			conf.Mounts[i] = specs.Mount{Destination: "/tmp", Type: "bind", Source: filepath.Join(sl.dir, "tmp"), Options: opts}
 		}
 	}
-	in, err := s.create(id, conf, stdin, sl.outW, []*os.File{sl.child}, sl)
+	in, err := s.create(id, conf, stdin, sl.outW, []*os.File{sl.child}, sl, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -232,10 +244,16 @@ func (s *Sandbox) newSlot(name string) (sl *slot, err error) {
 }
 
 // mountPoints runs on the launcher's thread: task and opt become shared mounts,
-// so that what is mounted on them later shows in the container too, and tmp a
-// tmpfs of Lambda's default size.
+// so that what is mounted on them later shows in the container too. tmp gets
+// the slot's disk, of Lambda's default size, bound onto a shared mount too, so
+// that a function wanting another size can have another disk mounted over it;
+// or else a tmpfs of the default size.
 func (sl *slot) mountPoints() error {
-	for _, d := range []string{"task", "opt"} {
+	points := []string{"task", "opt"}
+	if sl.disk != nil {
+		points = append(points, "tmp")
+	}
+	for _, d := range points {
 		p := filepath.Join(sl.dir, d)
 		if err := unix.Mount(p, p, "", unix.MS_BIND, ""); err != nil {
 			return err
@@ -243,6 +261,9 @@ func (sl *slot) mountPoints() error {
 		if err := unix.Mount("", p, "", unix.MS_SHARED, ""); err != nil {
 			return err
 		}
+	}
+	if sl.disk != nil {
+		return sl.bind(sl.disk.mnt, "tmp", 0)
 	}
 	return unix.Mount("tmpfs", filepath.Join(sl.dir, "tmp"), "tmpfs", unix.MS_NOSUID|unix.MS_NODEV,
 		"mode=1777,size="+strconv.Itoa(defaultTmpMB)+"m")
@@ -254,13 +275,19 @@ func (sl *slot) mountPoints() error {
 // remount of d would not propagate), and nothing is unmounted on the way: an
 // unmount waits for an RCU grace period, milliseconds.
 func (sl *slot) bindReadOnly(src, d string) error {
+	return sl.bind(src, d, unix.MOUNT_ATTR_RDONLY)
+}
+
+// bind mounts src on the slot's mount point d, as bindReadOnly does, with the
+// mount attributes attr besides nosuid and nodev.
+func (sl *slot) bind(src, d string, attr uint64) error {
 	fd, err := unix.OpenTree(unix.AT_FDCWD, src, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE)
 	if err != nil {
 		return fmt.Errorf("open_tree %s: %w", src, err)
 	}
 	defer unix.Close(fd)
-	attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV}
-	if err := unix.MountSetattr(fd, "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, attr); err != nil {
+	ma := &unix.MountAttr{Attr_set: attr | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV}
+	if err := unix.MountSetattr(fd, "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, ma); err != nil {
 		return fmt.Errorf("mount_setattr: %w", err)
 	}
 	return unix.MoveMount(fd, "", unix.AT_FDCWD, filepath.Join(sl.dir, d), unix.MOVE_MOUNT_F_EMPTY_PATH)
@@ -316,6 +343,7 @@ func (sl *slot) free() {
 	closeFile(sl.outW)
 	closeFile(sl.child)
 	sl.s.launch.tidyUp(sl.unmountAll) //nolint:errcheck
+	sl.disk.release()
 	os.RemoveAll(sl.dir)
 }
 
@@ -336,6 +364,17 @@ func (sl *slot) specialise(spec sandbox.Spec) (*instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	var bigger *tmpDisk
+	if sl.disk != nil && sl.disk.mb != tmpMB(spec) {
+		// The disk made ahead has Lambda's default size; this function wants
+		// another, mounted over it. The hidden one goes with the slot's mounts.
+		if bigger, err = s.tmp.make(tmpMB(spec)); err != nil {
+			// A container of its own will do, with a tmpfs if need be.
+			return nil, fmt.Errorf("%w: %w", errUnsuited, err)
+		}
+		go sl.disk.release()
+		sl.disk = bigger
+	}
 	err = s.launch.do(func() error {
 		if err := sl.bindReadOnly(spec.CodeDir, "task"); err != nil {
 			return err
@@ -344,6 +383,12 @@ func (sl *slot) specialise(spec sandbox.Spec) (*instance, error) {
 			if err := sl.bindReadOnly(spec.OptDir, "opt"); err != nil {
 				return err
 			}
+		}
+		if bigger != nil {
+			return sl.bind(bigger.mnt, "tmp", 0)
+		}
+		if sl.disk != nil {
+			return nil
 		}
 		if mb := spec.EphemeralMB; mb > 0 && mb != defaultTmpMB {
 			return unix.Mount("", filepath.Join(sl.dir, "tmp"), "", unix.MS_REMOUNT|unix.MS_NOSUID|unix.MS_NODEV,
