@@ -125,39 +125,25 @@ func (l *launcher) prepare(maskDir string) error {
 var errClosed = errors.New("oci: sandbox closed")
 
 // start forks cmd from the launcher's thread.
-func (l *launcher) start(cmd *exec.Cmd) error {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	if l.closed {
-		return errClosed
-	}
-	done := make(chan error, 1)
-	l.reqs <- launch{cmd: cmd, done: done}
-	return <-done
-}
+func (l *launcher) start(cmd *exec.Cmd) error { return l.send(l.reqs, launch{cmd: cmd}) }
 
 // do runs f on the launcher's thread, inside its mount namespace.
-func (l *launcher) do(f func() error) error {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	if l.closed {
-		return errClosed
-	}
-	done := make(chan error, 1)
-	l.reqs <- launch{f: f, done: done}
-	return <-done
-}
+func (l *launcher) do(f func() error) error { return l.send(l.reqs, launch{f: f}) }
 
 // tidyUp runs f on the second thread, inside the launcher's mount namespace.
-func (l *launcher) tidyUp(f func() error) error {
+func (l *launcher) tidyUp(f func() error) error { return l.send(l.tidy, launch{f: f}) }
+
+// send hands r to the thread serving ch and waits for its result; the read lock
+// keeps close from closing ch meanwhile.
+func (l *launcher) send(ch chan launch, r launch) error {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if l.closed {
 		return errClosed
 	}
-	done := make(chan error, 1)
-	l.tidy <- launch{f: f, done: done}
-	return <-done
+	r.done = make(chan error, 1)
+	ch <- r
+	return <-r.done
 }
 
 // close ends the launcher's threads.
