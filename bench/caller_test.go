@@ -4,17 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-
-	"github.com/stratus-run/stratus/internal/testfn"
 )
 
 // The caller benchmark compares the two ways a function's SDK calls reach Stratus
@@ -37,24 +32,10 @@ var (
 
 func openCallerRigs(b *testing.B) (attributed, relayed *Rig) {
 	b.Helper()
-	if _, err := exec.LookPath("crun"); err != nil {
-		if _, err := exec.LookPath("runc"); err != nil {
-			b.Skip("no OCI runtime installed")
-		}
-	}
+	skipWithoutOCI(b)
 	callerRigsOnce.Do(func() {
-		root, err := testfn.ModuleRoot()
-		if err != nil {
-			callerRigsErr = err
-			return
-		}
-		dir, err := os.MkdirTemp("", "stratus-callerbench")
-		if err != nil {
-			callerRigsErr = err
-			return
-		}
-		bin := filepath.Join(dir, "stratus")
-		if callerRigsErr = testfn.GoBuild(root, "./cmd/stratus", bin); callerRigsErr != nil {
+		bin, err := buildStratus()
+		if callerRigsErr = err; err != nil {
 			return
 		}
 		ctx := context.Background()

@@ -30,26 +30,37 @@ var (
 	sandboxRigsErr                error
 )
 
-func openSandboxRigs(b *testing.B) (proc, oci *Rig) {
+// skipWithoutOCI skips a benchmark of the oci sandbox where no OCI runtime is
+// installed.
+func skipWithoutOCI(b *testing.B) {
 	b.Helper()
 	if _, err := exec.LookPath("crun"); err != nil {
 		if _, err := exec.LookPath("runc"); err != nil {
 			b.Skip("no OCI runtime installed")
 		}
 	}
+}
+
+// buildStratus builds the server once for servers compared in one run.
+func buildStratus() (string, error) {
+	root, err := testfn.ModuleRoot()
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp("", "stratus-bench")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "stratus")
+	return bin, testfn.GoBuild(root, "./cmd/stratus", bin)
+}
+
+func openSandboxRigs(b *testing.B) (proc, oci *Rig) {
+	b.Helper()
+	skipWithoutOCI(b)
 	sandboxRigsOnce.Do(func() {
-		root, err := testfn.ModuleRoot()
-		if err != nil {
-			sandboxRigsErr = err
-			return
-		}
-		dir, err := os.MkdirTemp("", "stratus-sbbench")
-		if err != nil {
-			sandboxRigsErr = err
-			return
-		}
-		bin := filepath.Join(dir, "stratus")
-		if sandboxRigsErr = testfn.GoBuild(root, "./cmd/stratus", bin); sandboxRigsErr != nil {
+		bin, err := buildStratus()
+		if sandboxRigsErr = err; err != nil {
 			return
 		}
 		ctx := context.Background()
