@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -93,22 +92,7 @@ func sdkCaller(r *Rig) Caller {
 func BenchmarkFunctionSDKCall(b *testing.B) {
 	att, rel := openCallerRigs(b)
 	ctx := context.Background()
-	calls := []Caller{sdkCaller(att), sdkCaller(rel)}
-	var lat [2][]time.Duration
-	deadline := time.Now().Add(maxBenchTime)
-	b.ResetTimer()
-	for i := range b.N {
-		if time.Now().After(deadline) {
-			b.Fatalf("stopped by the %v bound after %d of %d invokes", maxBenchTime, i, b.N)
-		}
-		k := i % 2
-		t0 := time.Now()
-		if err := calls[k](ctx); err != nil {
-			b.Fatal(err)
-		}
-		lat[k] = append(lat[k], time.Since(t0))
-	}
-	b.StopTimer()
+	lat := alternate(b, ctx, sdkCaller(att), sdkCaller(rel))
 	a, r := Summarise(lat[0], 0), Summarise(lat[1], 0)
 	b.ReportMetric(us(a.P50), "attributed-p50-us")
 	b.ReportMetric(us(a.P99), "attributed-p99-us")
