@@ -67,28 +67,7 @@ func (r *Rig) CreateHTTPAPI(ctx context.Context) (*HTTPAPI, error) {
 // APICaller POSTs Payload through the HTTP API, as a browser or mobile client
 // would, and checks that the payload comes back.
 func (r *Rig) APICaller(hc *http.Client, a *HTTPAPI) Caller {
-	target := r.Stratus.URL + "/items"
-	return func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(r.Payload))
-		if err != nil {
-			return err
-		}
-		req.Host = a.Host
-		req.Header["Content-Type"] = []string{"application/json"}
-		resp, err := hc.Do(req)
-		if err != nil {
-			return err
-		}
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			return err
-		}
-		if resp.StatusCode != http.StatusOK || !bytes.Equal(body, r.Payload) {
-			return fmt.Errorf("bench: POST through the HTTP API: HTTP %d %.200q, want the payload back", resp.StatusCode, body)
-		}
-		return nil
-	}
+	return r.postCaller(hc, r.Stratus.URL+"/items", a.Host)
 }
 
 // RespondInvokeCaller invokes RespondFunction directly through the SDK with an

@@ -196,20 +196,25 @@ func (r *Rig) LambdaClient(hc *http.Client) *lambda.Client {
 // RawCaller POSTs Payload to the raw echo server and checks the echo: the baseline
 // loopback HTTP round trip.
 func (r *Rig) RawCaller(hc *http.Client) Caller {
-	return r.postCaller(hc, r.Raw.URL+"/echo")
+	return r.postCaller(hc, r.Raw.URL+"/echo", "")
 }
 
 // InvokeHTTPCaller POSTs Payload to fn's Invoke URL with a plain, unsigned HTTP
 // request: an invoke without the SDK's client-side work, to tell the two apart.
 func (r *Rig) InvokeHTTPCaller(hc *http.Client, fn string) Caller {
-	return r.postCaller(hc, r.Stratus.URL+"/2015-03-31/functions/"+fn+"/invocations")
+	return r.postCaller(hc, r.Stratus.URL+"/2015-03-31/functions/"+fn+"/invocations", "")
 }
 
-func (r *Rig) postCaller(hc *http.Client, url string) Caller {
+// postCaller POSTs Payload to url (with Host host, when not "") and checks that
+// it comes back.
+func (r *Rig) postCaller(hc *http.Client, url, host string) Caller {
 	return func(ctx context.Context) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(r.Payload))
 		if err != nil {
 			return err
+		}
+		if host != "" {
+			req.Host = host
 		}
 		req.Header["Content-Type"] = []string{"application/json"}
 		resp, err := hc.Do(req)
