@@ -22,6 +22,21 @@ type Error struct {
 	// TooManyRequestsException carries both).
 	Reason            string
 	RetryAfterSeconds int
+
+	// Fields are further elements of the error body, in order, for protocols
+	// whose errors carry them (S3's BucketName, Key, Condition, ArgumentName...).
+	Fields []Field
+}
+
+// Field is one extra element of an error body.
+type Field struct{ Name, Value string }
+
+// With returns a copy of e with fields appended, so a catalogue entry can be
+// shared and still name the resource of one request.
+func (e *Error) With(fields ...Field) *Error {
+	c := *e
+	c.Fields = append(append([]Field(nil), e.Fields...), fields...)
+	return &c
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }

@@ -142,27 +142,35 @@ func (e *Edge) serveAPI(w http.ResponseWriter, r *http.Request) *awsproto.Reques
 		info.Scheme = "https"
 	}
 	w.Header()["X-Amzn-Requestid"] = []string{info.RequestID}
+	// The service is found from the scope the request claims, before it is
+	// verified, so that a verification failure is rendered in its protocol.
+	claimed, _ := sigv4.Scope(r)
+	var svc Service
+	for _, s := range e.Services {
+		if s.Handles(r, claimed.Service) {
+			svc = s
+			break
+		}
+	}
 	if e.Verifier != nil {
 		id, err := e.Verifier.Verify(r)
 		if err != nil {
-			writeError(w, r, err)
+			writeError(w, r, svc, err)
 			return info
 		}
 		info.Region, info.Service, info.AccessKey = id.Region, id.Service, id.AccessKeyID
-	} else if id, ok := sigv4.Scope(r); ok {
-		if id.Region != "" {
-			info.Region = id.Region
+	} else if claimed.AccessKeyID != "" || claimed.Service != "" {
+		if claimed.Region != "" {
+			info.Region = claimed.Region
 		}
-		info.Service, info.AccessKey = id.Service, id.AccessKeyID
+		info.Service, info.AccessKey = claimed.Service, claimed.AccessKeyID
 	}
 	r = r.WithContext(awsproto.WithInfo(r.Context(), info))
-	for _, s := range e.Services {
-		if s.Handles(r, info.Service) {
-			s.ServeHTTP(w, r)
-			return info
-		}
+	if svc == nil {
+		writeError(w, r, nil, errUnknownService)
+		return info
 	}
-	writeError(w, r, errUnknownService)
+	svc.ServeHTTP(w, r)
 	return info
 }
 
@@ -175,9 +183,19 @@ func signed(r *http.Request) bool {
 	return q.Has("X-Amz-Credential") || q.Has("X-Amz-Signature")
 }
 
-// writeError renders err in the protocol the request speaks: awsJson when it names
-// an X-Amz-Target operation, REST-JSON otherwise.
-func writeError(w http.ResponseWriter, r *http.Request, err error) {
+// ErrorWriter is a Service whose errors are not REST-JSON or awsJson (S3's XML):
+// the edge renders the errors it finds itself, such as a bad signature, with it.
+type ErrorWriter interface {
+	WriteError(w http.ResponseWriter, r *http.Request, err error)
+}
+
+// writeError renders err in the protocol the request speaks: svc's own when it
+// has one, awsJson when it names an X-Amz-Target operation, REST-JSON otherwise.
+func writeError(w http.ResponseWriter, r *http.Request, svc Service, err error) {
+	if ew, ok := svc.(ErrorWriter); ok {
+		ew.WriteError(w, r, err)
+		return
+	}
 	if r.Header.Get("X-Amz-Target") != "" {
 		ct := r.Header.Get("Content-Type")
 		if !strings.HasPrefix(ct, "application/x-amz-json-") {
