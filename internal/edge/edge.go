@@ -153,12 +153,16 @@ func (e *Edge) serveAPI(w http.ResponseWriter, r *http.Request) *awsproto.Reques
 		}
 	}
 	if e.Verifier != nil {
-		id, err := e.Verifier.Verify(r)
+		id, stream, err := e.Verifier.VerifyStream(r)
 		if err != nil {
 			writeError(w, r, svc, err)
 			return info
 		}
 		info.Region, info.Service, info.AccessKey = id.Region, id.Service, id.AccessKeyID
+		if stream != nil {
+			// An aws-chunked body's chunks are checked by the service that reads it.
+			r = r.WithContext(sigv4.WithStream(r.Context(), stream))
+		}
 	} else if claimed.AccessKeyID != "" || claimed.Service != "" {
 		if claimed.Region != "" {
 			info.Region = claimed.Region

@@ -9,6 +9,9 @@
 // sends, and a Failure kind for protocols that word them differently. Session tokens
 // (X-Amz-Security-Token) are signed like any other header or parameter but not
 // checked against anything.
+//
+// NewChunkedReader decodes the aws-chunked bodies of S3 streaming uploads and checks
+// their chunk and trailer signatures against the Stream that VerifyStream returns.
 package sigv4
 
 import (
@@ -79,7 +82,17 @@ type claim struct {
 // of its body (how STS GetCallerIdentity URLs are). X-Amz-Expires is optional for
 // presigned URLs, as for AWS services other than S3; without it the URL is good for
 // MaxSkew either side of its date.
+//
+// For a streaming (aws-chunked) request Verify checks the seed signature only; use
+// VerifyStream to get what checking the chunks takes.
 func (v *Verifier) Verify(r *http.Request) (Identity, error) {
+	return v.verify(r, nil)
+}
+
+// verify is Verify. When stream is not nil and the request's signed
+// x-amz-content-sha256 announces signed chunks, it also sets *stream to what
+// checking them takes; it leaves *stream alone otherwise.
+func (v *Verifier) verify(r *http.Request, stream **Stream) (Identity, error) {
 	path, rawQuery := target(r)
 	query := parseQuery(rawQuery)
 	c, err := readClaim(r, query)
@@ -137,8 +150,11 @@ func (v *Verifier) Verify(r *http.Request) (Identity, error) {
 	switch {
 	case declared != "" && !isHexSHA256(declared):
 		// UNSIGNED-PAYLOAD, or STREAMING-*: the seed signature covers the marker only;
-		// chunk signatures are the streaming decoder's business.
+		// chunk signatures are the streaming decoder's business (chunked.go).
 		if matches(declared) {
+			if stream != nil && signsChunks(declared) {
+				*stream = &Stream{key: key, date: c.date, scope: scope, seed: c.signature}
+			}
 			return id, nil
 		}
 	case declared != "" && s3:
