@@ -287,6 +287,11 @@ func (s *Service) deleteAlias(w http.ResponseWriter, r *http.Request, p params) 
 }
 
 func (s *Service) removeAlias(ctx context.Context, a *aliasEntry) error {
+	// The policy first: a crash between the two leaves an alias without one, never
+	// a policy that an alias created later under the name would inherit.
+	if err := s.dropPolicy(ctx, policyKey(a.rec.Region, a.rec.Function, a.rec.Name)); err != nil {
+		return err
+	}
 	k := aliasKey(a.rec.Region, a.rec.Function, a.rec.Name)
 	if err := s.aliases.Delete(ctx, k, 0); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err

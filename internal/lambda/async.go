@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -29,10 +30,25 @@ var errQueueUnavailable = &awsproto.Error{Code: "ServiceException", Status: http
 // enqueue answers an Event invoke: 202 once the event is on disk in the queue. The
 // request id of the response is the one the function will see on every attempt.
 func (s *Service) enqueue(w http.ResponseWriter, r *http.Request, region, name, qualifier string, payload []byte, traceID, clientContext string) error {
-	if len(payload) > MaxAsyncPayload {
-		return asyncTooLarge(len(payload))
+	id, err := s.queueEvent(r.Context(), awsproto.Info(r.Context()).RequestID, region, name, qualifier, payload, traceID, clientContext)
+	if err != nil {
+		return err
 	}
-	id := awsproto.Info(r.Context()).RequestID
+	w.Header()["X-Amzn-Requestid"] = []string{id}
+	w.Header()["Content-Length"] = []string{"0"}
+	w.WriteHeader(http.StatusAccepted)
+	return nil
+}
+
+// queueEvent is the one way into the queue for an Event invocation, whoever asks
+// (Invoke, EnqueueEvent): it returns the event's request id ("" id: a new one) once
+// the event is on disk, from where Deliver sees it through with the function's
+// retries, event age, destinations and dead-letter target. A payload over 1 MB is
+// RequestEntityTooLargeException; a queue that cannot take it, ServiceException.
+func (s *Service) queueEvent(ctx context.Context, id, region, name, qualifier string, payload []byte, traceID, clientContext string) (string, error) {
+	if len(payload) > MaxAsyncPayload {
+		return "", asyncTooLarge(len(payload))
+	}
 	if id == "" {
 		id = awsproto.NewRequestID()
 	}
@@ -40,14 +56,42 @@ func (s *Service) enqueue(w http.ResponseWriter, r *http.Request, region, name, 
 		ID: id, Region: region, Function: name, Qualifier: qualifier, Payload: payload,
 		TraceID: traceID, ClientContext: clientContext, Accepted: time.Now().UTC(),
 	}
-	if err := s.Queue.Publish(r.Context(), ev); err != nil {
+	if err := s.Queue.Publish(ctx, ev); err != nil {
 		slog.Error("lambda: cannot queue event", "function", name, "err", err)
-		return errQueueUnavailable
+		return "", errQueueUnavailable
 	}
-	w.Header()["X-Amzn-Requestid"] = []string{id}
-	w.Header()["Content-Length"] = []string{"0"}
-	w.WriteHeader(http.StatusAccepted)
-	return nil
+	return id, nil
+}
+
+// errEventNotJSON is Invoke's answer to a payload that is not JSON.
+var errEventNotJSON = &awsproto.Error{Code: "InvalidRequestContentException", Status: http.StatusBadRequest,
+	Message: "Could not parse request body into json: Could not parse payload into json: Unexpected character: was expecting a JSON value"}
+
+// EnqueueEvent queues an asynchronous invocation of the function functionArn
+// names (a full function ARN of this account, of any region, unqualified or with a
+// version or alias), as an Invoke with InvocationType Event does: the event is on
+// disk before it returns, and is delivered at least once with the function's
+// retries, maximum event age, destinations and dead-letter queue. An empty payload
+// is {}. It returns the request id the function will see on every attempt.
+//
+// It fails with an error wrapping ErrFunctionNotFound when the function, version
+// or alias does not exist, and with Invoke's *awsproto.Error when the payload is
+// not JSON (InvalidRequestContentException), passes 1 MB
+// (RequestEntityTooLargeException) or cannot be queued (ServiceException).
+func (s *Service) EnqueueEvent(ctx context.Context, functionArn string, payload []byte, traceID string) (requestID string, err error) {
+	region, name, qualifier, ok := s.functionARN(functionArn)
+	if !ok {
+		return "", fmt.Errorf("lambda: %q is not a function ARN of account %s: %w", functionArn, s.Account, ErrFunctionNotFound)
+	}
+	if _, _, err := s.resolveInvoke(region, name, qualifier); err != nil {
+		return "", fmt.Errorf("lambda: %s: %w", functionArn, ErrFunctionNotFound)
+	}
+	if len(payload) == 0 {
+		payload = emptyEvent
+	} else if len(payload) <= MaxAsyncPayload && !json.Valid(payload) {
+		return "", errEventNotJSON
+	}
+	return s.queueEvent(ctx, "", region, name, qualifier, payload, traceID, "")
 }
 
 // Deliver handles one delivery of a queued event: it runs the event in its

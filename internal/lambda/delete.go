@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/stratus-run/stratus/internal/awsproto"
 	"github.com/stratus-run/stratus/internal/store"
@@ -27,9 +28,12 @@ func (s *Service) deleteFunction(w http.ResponseWriter, r *http.Request, p param
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	// Aliases and versions first: a crash half way leaves a function with fewer
-	// of them, never versions without their function.
+	// Aliases, versions and policies first: a crash half way leaves a function
+	// with fewer of them, never versions or permissions without their function.
 	if err := s.removeChildren(r.Context(), e.rec.Region, e.rec.Name); err != nil {
+		return err
+	}
+	if err := s.dropPolicies(r.Context(), e.rec.Region, e.rec.Name); err != nil {
 		return err
 	}
 	k := key(e.rec.Region, e.rec.Name)
@@ -74,6 +78,10 @@ func (s *Service) deleteVersion(ctx context.Context, e *entry, q string) error {
 }
 
 func (s *Service) removeVersion(ctx context.Context, ve *versionEntry) error {
+	// The policy first: a crash between the two leaves a version without one.
+	if err := s.dropPolicy(ctx, policyKey(ve.rec.Region, ve.rec.Name, strconv.Itoa(ve.rec.Version))); err != nil {
+		return err
+	}
 	k := versionKey(ve.rec.Region, ve.rec.Name, ve.rec.Version)
 	if err := s.versions.Delete(ctx, k, 0); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err

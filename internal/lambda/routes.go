@@ -19,11 +19,12 @@ type op struct {
 
 // params are the path labels of a route.
 type params struct {
-	function string // {FunctionName}, unescaped
-	resource string // {Resource} (an ARN), unescaped
-	layer    string // {LayerName} (a name or layer ARN), unescaped
-	version  string // {VersionNumber} of a layer
-	alias    string // {Name} of an alias
+	function  string // {FunctionName}, unescaped
+	resource  string // {Resource} (an ARN), unescaped
+	layer     string // {LayerName} (a name or layer ARN), unescaped
+	version   string // {VersionNumber} of a layer
+	alias     string // {Name} of an alias
+	statement string // {StatementId} of a policy statement, unescaped
 }
 
 // Route table, one screen:
@@ -43,6 +44,9 @@ type params struct {
 //	GET    /2015-03-31/functions/{name}/aliases/{alias}    GetAlias
 //	PUT    /2015-03-31/functions/{name}/aliases/{alias}    UpdateAlias
 //	DELETE /2015-03-31/functions/{name}/aliases/{alias}    DeleteAlias
+//	POST   /2015-03-31/functions/{name}/policy             AddPermission
+//	GET    /2015-03-31/functions/{name}/policy             GetPolicy
+//	DELETE /2015-03-31/functions/{name}/policy/{sid}       RemovePermission
 //	PUT    /2017-10-31/functions/{name}/concurrency        PutFunctionConcurrency
 //	DELETE /2017-10-31/functions/{name}/concurrency        DeleteFunctionConcurrency
 //	GET    /2019-09-30/functions/{name}/concurrency        GetFunctionConcurrency
@@ -90,6 +94,13 @@ func (s *Service) route(method, path string) (op, params, error) {
 			h, _, err := pick(method, map[string]op{"GET": {"GetAlias", s.getAlias}, "PUT": {"UpdateAlias", s.updateAlias}, "DELETE": {"DeleteAlias", s.deleteAlias}})
 			return h, p, err
 		}
+		if sid, ok := strings.CutPrefix(sub, "policy/"); ok {
+			if p.statement, err = url.PathUnescape(sid); err != nil || p.statement == "" || strings.Contains(sid, "/") {
+				return op{}, p, errUnknownOperation
+			}
+			h, _, err := pick(method, map[string]op{"DELETE": {"RemovePermission", s.removePermission}})
+			return h, p, err
+		}
 		var h op
 		switch sub {
 		case "":
@@ -102,6 +113,8 @@ func (s *Service) route(method, path string) (op, params, error) {
 			h, _, err = pick(method, map[string]op{"POST": {"PublishVersion", s.publishVersion}, "GET": {"ListVersionsByFunction", s.listVersionsByFunction}})
 		case "aliases":
 			h, _, err = pick(method, map[string]op{"POST": {"CreateAlias", s.createAlias}, "GET": {"ListAliases", s.listAliases}})
+		case "policy":
+			h, _, err = pick(method, map[string]op{"POST": {"AddPermission", s.addPermission}, "GET": {"GetPolicy", s.getPolicy}})
 		case "invocations": // the invoke hot path: no map, no allocation
 			if method != http.MethodPost {
 				return op{}, p, errMethodNotAllowed
@@ -198,12 +211,13 @@ func pick(method string, m map[string]op) (op, params, error) {
 }
 
 // splitName splits "/{name}[/{sub}]" with {name} unescaped (it may be an ARN with
-// escaped colons). Only "aliases/{alias}" may hold a second segment.
+// escaped colons). Only "aliases/{alias}" and "policy/{sid}" may hold a second
+// segment.
 func splitName(rest string) (name, sub string, err error) {
 	rest = strings.TrimPrefix(rest, "/")
 	raw, sub, _ := strings.Cut(rest, "/")
 	name, err = url.PathUnescape(raw)
-	if err != nil || name == "" || (strings.Contains(sub, "/") && !strings.HasPrefix(sub, "aliases/")) {
+	if err != nil || name == "" || (strings.Contains(sub, "/") && !strings.HasPrefix(sub, "aliases/") && !strings.HasPrefix(sub, "policy/")) {
 		return "", "", errUnknownOperation
 	}
 	return name, sub, nil

@@ -72,6 +72,10 @@ type Service struct {
 	versions *store.Table[versionRecord] // versionKey(region, name, n)
 	aliases  *store.Table[aliasRecord]   // "region/name/alias"
 
+	policies *store.Table[policyRecord] // policyKey(region, name, qualifier)
+	pcache   *policyCache               // fresh through a watch, stopped by policyCx
+	policyCx context.CancelFunc
+
 	// mu guards the three caches. Deleted keys keep a tombstone, so a late watch
 	// event cannot bring them back.
 	mu      sync.RWMutex
@@ -151,16 +155,22 @@ func (s *Service) Open(ctx context.Context) error {
 	if err := s.openEventConfigs(ctx); err != nil {
 		return err
 	}
-	return s.openURLs(ctx)
+	if err := s.openURLs(ctx); err != nil {
+		return err
+	}
+	return s.openPolicies(ctx)
 }
 
-// Close stops the cache's watch.
+// Close stops the caches' watches.
 func (s *Service) Close(ctx context.Context) error {
 	if s.watchCx != nil {
 		s.watchCx()
 	}
 	if s.urlCx != nil {
 		s.urlCx()
+	}
+	if s.policyCx != nil {
+		s.policyCx()
 	}
 	return nil
 }

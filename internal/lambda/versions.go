@@ -122,8 +122,14 @@ func (s *Service) rememberVersion(v versionRecord, rev uint64) *versionEntry {
 	e := &versionEntry{rec: v, rev: rev, fn: fn, arn: s.arn(v.Region, v.Name) + ":" + fn.Version}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if old := s.vcache[k]; old != nil && old.rev >= rev {
+	old = s.vcache[k]
+	if old != nil && old.rev >= rev {
 		return old
+	}
+	// A version is rewritten only to give it a new RevisionId (its policy
+	// changed): the same code and configuration keep their warm environments.
+	if old != nil && !old.deleted && sameSnapshot(&old.rec.record, &v.record) {
+		fn.Generation = old.fn.Generation
 	}
 	fn.Reserved = -1
 	if f := s.cache[key(v.Region, v.Name)]; f != nil && !f.deleted {
