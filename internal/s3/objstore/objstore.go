@@ -143,14 +143,17 @@ type Condition struct {
 	// IfNoneMatch "*": the key must have no current object (a delete marker as
 	// the latest version counts as none).
 	IfNoneMatch string
-	// IfMatch: the current object's ETag (unquoted) must equal it.
+	// IfMatch: the current object's ETag (unquoted) must equal it. When the key
+	// has no current object the error matches both ErrPreconditionFailed and
+	// ErrNoSuchKey (S3 answers 404 then).
 	IfMatch string
 }
 
 // Events is called inside a write's transaction with the versions it made or
 // removed (as stored, Seq set), and returns notification records to keep in the
 // store's outbox in the same transaction; nil keeps none. It must not call the
-// Store.
+// Store. It may be called more than once for one write (a store may retry its
+// transaction); only the records of the call whose transaction commits are kept.
 type Events func(changes []Change) [][]byte
 
 // Change is one effect of a write on a key.
@@ -169,6 +172,7 @@ const (
 )
 
 // Outboxed is a notification record kept by Events until it is acknowledged.
+// Seq is the outbox's own order, store-wide (not an Object's Seq).
 type Outboxed struct {
 	Seq     uint64
 	Payload []byte
@@ -188,7 +192,11 @@ type ListQuery struct {
 
 // ListPage is one page of a listing.
 type ListPage struct {
-	Objects        []Object // latest non-delete-marker versions (List), or every version (ListVersions)
+	// Objects are the latest non-delete-marker versions (List), or every
+	// version (ListVersions), with their metadata only: Data and Parts are left
+	// zero (Get the version to read it). List's CommonPrefixes likewise roll up
+	// only keys whose latest version is not a delete marker.
+	Objects        []Object
 	CommonPrefixes []string
 	Truncated      bool
 	// NextKey (and NextVersion for versions) is the last entry or common prefix
@@ -229,8 +237,10 @@ type UploadPage struct {
 // DataWriter receives new data. Commit makes it durable (on stable storage when
 // Commit returns) and returns its Data, which stays unreferenced, and invisible,
 // until a Put, PutPart or CompleteUpload names it; Abort (or a crash) before then
-// leaves nothing behind but what the store's own sweep removes. Exactly one of
-// Commit or Abort must be called.
+// leaves nothing behind but what the store's own sweep removes; so does a write
+// that names it and fails. Exactly one of Commit or Abort must be called. Once
+// named, a Data may be named again by other versions or parts (a copy sharing
+// the bytes); it is removed when the last of them goes.
 type DataWriter interface {
 	io.Writer
 	Commit() (Data, error)
@@ -252,14 +262,16 @@ type DataWriter interface {
 // when Enabled adds a delete marker with a new id; when Suspended removes the
 // NullVersion and adds a delete marker whose id is NullVersion. Delete of a named
 // version removes that version (object or marker) for good; if it was the latest,
-// the next newest becomes latest. Deleting what does not exist succeeds and
-// changes nothing. Data no longer referenced by any version or part is removed by
-// the store once the write that released it is committed.
+// the next newest becomes latest. Deleting what does not exist (a key with no
+// version while versioning was never enabled, or a named version that is not
+// there) succeeds and changes nothing. Data no longer referenced by any version
+// or part is removed by the store once the write that released it is committed.
 type Store interface {
 	CreateBucket(ctx context.Context, b Bucket) error // ErrBucketExists
 	Bucket(ctx context.Context, name string) (Bucket, error)
 	// UpdateBucket applies fn to the bucket in a transaction; an error from fn
-	// aborts it and is returned as is.
+	// aborts it and is returned as is. fn may run more than once (a retried
+	// transaction) and must not call the Store.
 	UpdateBucket(ctx context.Context, name string, fn func(*Bucket) error) error
 	// DeleteBucket fails with ErrBucketNotEmpty while any version, delete marker
 	// or upload is left.
