@@ -154,14 +154,19 @@ func (e *Edge) serveAPI(w http.ResponseWriter, r *http.Request) *awsproto.Reques
 	}
 	if e.Verifier != nil {
 		id, stream, err := e.Verifier.VerifyStream(r)
-		if err != nil {
+		switch {
+		case err == nil:
+			info.Region, info.Service, info.AccessKey = id.Region, id.Service, id.AccessKeyID
+			if stream != nil {
+				// An aws-chunked body's chunks are checked by the service that reads it.
+				r = r.WithContext(sigv4.WithStream(r.Context(), stream))
+			}
+		case errors.Is(err, sigv4.Missing) && anonymous(svc, r):
+			// Unsigned, and the service takes it so: it authenticates the request
+			// itself or needs no credentials for it.
+		default:
 			writeError(w, r, svc, err)
 			return info
-		}
-		info.Region, info.Service, info.AccessKey = id.Region, id.Service, id.AccessKeyID
-		if stream != nil {
-			// An aws-chunked body's chunks are checked by the service that reads it.
-			r = r.WithContext(sigv4.WithStream(r.Context(), stream))
 		}
 	} else if claimed.AccessKeyID != "" || claimed.Service != "" {
 		if claimed.Region != "" {
@@ -185,6 +190,18 @@ func signed(r *http.Request) bool {
 	}
 	q := r.URL.Query()
 	return q.Has("X-Amz-Credential") || q.Has("X-Amz-Signature")
+}
+
+// Anonymous is a Service that takes some requests without a signature even when
+// the edge verifies every other: browsers send S3's CORS preflights unsigned, and
+// sign a POST upload in its form rather than its headers.
+type Anonymous interface {
+	TakesUnsigned(r *http.Request) bool
+}
+
+func anonymous(svc Service, r *http.Request) bool {
+	a, ok := svc.(Anonymous)
+	return ok && a.TakesUnsigned(r)
 }
 
 // ErrorWriter is a Service whose errors are not REST-JSON or awsJson (S3's XML):

@@ -24,7 +24,7 @@ var (
 	errEntityTooLarge    = s3err(http.StatusBadRequest, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size.")
 	errIncompleteBody    = s3err(http.StatusBadRequest, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header")
 	errInvalidBucketName = s3err(http.StatusBadRequest, "InvalidBucketName", "The specified bucket is not valid.")
-	errInvalidDigest     = s3err(http.StatusBadRequest, "InvalidDigest", "The Content-MD5 you specified is not valid.")
+	errInvalidDigest     = s3err(http.StatusBadRequest, "InvalidDigest", "The Content-MD5 you specified was invalid.")
 	errInvalidPart       = s3err(http.StatusBadRequest, "InvalidPart", "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.")
 	errInvalidPartOrder  = s3err(http.StatusBadRequest, "InvalidPartOrder", "The list of parts was not in ascending order. Parts must be ordered by part number.")
 	errInvalidRange      = s3err(http.StatusRequestedRangeNotSatisfiable, "InvalidRange", "The requested range is not satisfiable")

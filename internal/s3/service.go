@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/stratus-run/stratus/internal/awsproto"
+	"github.com/stratus-run/stratus/internal/awsproto/sigv4"
 	"github.com/stratus-run/stratus/internal/s3/objstore"
 )
 
@@ -36,6 +37,10 @@ type Service struct {
 	Store objstore.Store
 	// Functions receives notification events; nil refuses Lambda destinations.
 	Functions Functions
+	// FunctionNotFound is the error Functions wraps when a function does not
+	// exist (lambda.ErrFunctionNotFound): a notification for such a function is
+	// dropped, as S3 drops it, rather than retried. nil retries it.
+	FunctionNotFound error
 	// Account owns every bucket (default 000000000000).
 	Account string
 	// Region is where a bucket created without a LocationConstraint is when the
@@ -50,6 +55,9 @@ type Service struct {
 	Now func() time.Time
 	// HostID is the x-amz-id-2 of every answer (default: made at Open).
 	HostID string
+	// Verifier checks the signatures of browser POST uploads, which sign their
+	// policy in the form; nil (auth modes that verify nothing) checks none.
+	Verifier *sigv4.Verifier
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -172,6 +180,9 @@ func (s *Service) serve(c *call) error {
 	if c.q, err = url.ParseQuery(c.r.URL.RawQuery); err != nil {
 		return errInvalidURI
 	}
+	if err := s.checkPresigned(c); err != nil {
+		return err
+	}
 	if c.r.Method == http.MethodOptions {
 		c.info.Operation = "PreflightRequest"
 		return s.preflight(c)
@@ -212,4 +223,17 @@ func (s *Service) bucket(c *call) (objstore.Bucket, error) {
 		return objstore.Bucket{}, storeError(err, c.bucket, "")
 	}
 	return b, nil
+}
+
+// TakesUnsigned reports whether S3 takes r without a SigV4 signature when the edge
+// verifies signatures: a CORS preflight (browsers never sign one) and a browser
+// POST upload to a bucket, whose policy is signed in its form and checked by
+// postObject.
+func (s *Service) TakesUnsigned(r *http.Request) bool {
+	if r.Method == http.MethodOptions {
+		return true
+	}
+	bucket, key, err := address(r)
+	return err == nil && r.Method == http.MethodPost && bucket != "" && key == "" &&
+		strings.HasPrefix(strings.ToLower(r.Header.Get("Content-Type")), "multipart/form-data")
 }
