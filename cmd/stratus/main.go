@@ -38,6 +38,8 @@ import (
 	"github.com/stratus-run/stratus/internal/metering"
 	"github.com/stratus-run/stratus/internal/metrics"
 	"github.com/stratus-run/stratus/internal/runtimes"
+	"github.com/stratus-run/stratus/internal/s3"
+	"github.com/stratus-run/stratus/internal/s3/objstore/disk"
 	"github.com/stratus-run/stratus/internal/sandbox/oci"
 	"github.com/stratus-run/stratus/internal/store"
 )
@@ -116,6 +118,7 @@ type Main struct {
 	AsyncAgeUnit       time.Duration
 	LogLevel           slog.Level
 	FunctionEndpoint   string
+	S3LifecycleDay     time.Duration
 
 	// Ready, if set, is called with the endpoint URL once the server answers.
 	Ready func(url string)
@@ -155,6 +158,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.IntVar(&m.AsyncWorkers, "async-workers", 256, "async events handled at once, across all functions (each waits in its invocation)")
 	fs.TextVar(&m.LogLevel, "log-level", slog.LevelInfo, "server log level: debug (adds a line per AWS request made from inside a function, naming it), info, warn or error")
 	fs.StringVar(&m.FunctionEndpoint, "function-endpoint", "attributed", "how functions reach the AWS endpoint: attributed (served inside each execution environment, so every SDK call is known to be that function's) or relay (the server's own listener, relayed into the environment and unattributed; a benchmark baseline)")
+	fs.DurationVar(&m.S3LifecycleDay, "s3-lifecycle-day", 24*time.Hour, "how long one day of an S3 lifecycle rule lasts (shorter in tests); rules are evaluated every minute, or every day when it is shorter")
 	fs.StringVar(&m.CPUProfile, "cpu-profile", "", "write a CPU profile of the server to this file until it stops")
 	m.Interpreters = map[string]string{}
 	fs.Func("runtime-interpreter", "interpreter of a runtime family or runtime, as NAME=PATH (python=/usr/bin/python3, nodejs22.x=/opt/node22/bin/node); repeatable", func(v string) error {
@@ -327,6 +331,16 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := gw.Open(ctx); err != nil {
 		return err
 	}
+	objects, err := disk.Open(filepath.Join(m.DataDir, "s3"))
+	if err != nil {
+		return err
+	}
+	defer objects.Close() //nolint:errcheck // after the S3 service stopped
+	s3svc := &s3.Service{Store: objects, Functions: lam, FunctionNotFound: lambda.ErrFunctionNotFound, Verifier: verifier,
+		Region: m.Region, LifecycleDay: m.S3LifecycleDay}
+	if err := s3svc.Open(ctx); err != nil {
+		return err
+	}
 	internal := http.NewServeMux()
 	internal.HandleFunc("GET /_stratus/health", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -338,7 +352,8 @@ func (m *Main) Run(ctx context.Context) error {
 	internal.HandleFunc(async.StatsPath, queue.ServeStats)
 	eg.Internal = internal
 	eg.Metrics = prom.Handler()
-	eg.Services = []edge.Service{lam, cwl, gw}
+	// S3 last: it takes the unsigned requests that name no other service.
+	eg.Services = []edge.Service{lam, cwl, gw, s3svc}
 	eg.Apps = []edge.App{{Label: "execute-api", Serve: gw.ServeExecuteAPI}, {Label: "lambda-url", Serve: lam.ServeFunctionURL}}
 
 	logger.Info("stratus is serving", "endpoint", eg.URL(), "data_dir", m.DataDir, "sandbox", sb.Name(), "auth", m.Auth)
@@ -350,7 +365,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	errs := []error{eg.Close(sctx), queue.Close(sctx), gw.Close(sctx), lam.Close(sctx), engine.Close(sctx), ledger.Close(sctx), logSink.Close(sctx), cwl.Close(sctx)}
+	errs := []error{eg.Close(sctx), s3svc.Close(sctx), queue.Close(sctx), gw.Close(sctx), lam.Close(sctx), engine.Close(sctx), ledger.Close(sctx), logSink.Close(sctx), cwl.Close(sctx)}
 	return errors.Join(errs...)
 }
 

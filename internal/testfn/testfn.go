@@ -45,8 +45,14 @@ func GoBuild(root, pkg, out string, env ...string) error {
 // provided.al2023 bootstrap into dir and returns the bootstrap's path and its code
 // package: a zip holding bootstrap with mode 0755, as `zip` makes on Linux.
 func BuildFunction(root, dir string) (bootstrap string, zipped []byte, err error) {
+	return BuildGoFunction(root, "./testdata/fn", dir)
+}
+
+// BuildGoFunction builds the Go package pkg (relative to root, e.g.
+// "./examples/s3-backup") as BuildFunction builds testdata/fn.
+func BuildGoFunction(root, pkg, dir string) (bootstrap string, zipped []byte, err error) {
 	bootstrap = filepath.Join(dir, "bootstrap")
-	if err := GoBuild(root, "./testdata/fn", bootstrap, "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH); err != nil {
+	if err := GoBuild(root, pkg, bootstrap, "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH); err != nil {
 		return "", nil, err
 	}
 	zipped, err = zipFile(bootstrap, "bootstrap", 0o755)
