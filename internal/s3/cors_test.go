@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/stratus-run/stratus/internal/s3/objstore"
 )
 
 // plain sends an unsigned request, as a browser does, and returns the answer
@@ -282,7 +284,7 @@ func TestCORSPreflight(t *testing.T) {
 	}
 	resp, body = preflight(objectURL, map[string]string{"Origin": "https://app.example.com", "Access-Control-Request-Method": "GET"})
 	wantForbidden(resp, body, "CORSResponse: CORS is not enabled for this bucket.", "GET", "BUCKET")
-	if _, err := ts.S3.Store.Delete(ctx, "site", "index.html", "", nil); err != nil {
+	if _, err := ts.S3.Store.Delete(ctx, "site", "index.html", "", objstore.Condition{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("site")}); err != nil {

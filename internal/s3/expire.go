@@ -23,6 +23,15 @@ import (
 //     aborted.
 //
 // Removals send LifecycleExpiration:Delete and :DeleteMarkerCreated events.
+//
+// Every delete the worker makes is conditional on the key's latest version
+// still being the one the walk listed (objstore.Condition.IfSeq), checked by
+// the store atomically with the delete: a write landing between the listing
+// and the delete makes the delete fail and changes nothing, and the next run
+// decides again from what it lists then. Without it the fresh write would be
+// deleted (or hidden by the delete marker) with the old version; for a
+// noncurrent null version in a suspended bucket, deleting "null" by name would
+// remove the put that replaced it.
 
 // expirePage is how many entries one listing page of the worker holds.
 const expirePage = 1000
@@ -83,6 +92,7 @@ func (s *Service) expireBucket(ctx context.Context, b *objstore.Bucket, lc *life
 // keyState is what the walk over a key's versions (newest first) remembers.
 type keyState struct {
 	key      string
+	latest   uint64           // Seq of the key's latest version, as listed
 	versions int              // versions of the key seen
 	newer    time.Time        // LastModified of the version seen last (the next newer one)
 	nc       int              // noncurrent versions (not markers) seen
@@ -108,7 +118,7 @@ func (s *Service) expireVersions(ctx context.Context, b *objstore.Bucket, lc *li
 			due := r.marker || r.hasDate && !now.Before(r.expDate) ||
 				r.expDays > 0 && !now.Before(s.lifecycleDue(st.marker.LastModified, r.expDays))
 			if due {
-				return s.removeVersion(ctx, b, st.marker)
+				return s.removeVersion(ctx, b, st.marker, st.latest)
 			}
 		}
 		return nil
@@ -147,6 +157,7 @@ func (s *Service) expireVersions(ctx context.Context, b *objstore.Bucket, lc *li
 // it in its key.
 func (s *Service) expireVersion(ctx context.Context, b *objstore.Bucket, lc *lifecycleConfig, st *keyState, v *objstore.Object, now time.Time) error {
 	if v.IsLatest {
+		st.latest = v.Seq
 		if v.DeleteMarker {
 			m := *v
 			st.marker = &m
@@ -178,37 +189,24 @@ func (s *Service) expireVersion(ctx context.Context, b *objstore.Bucket, lc *lif
 			continue
 		}
 		if !now.Before(s.lifecycleDue(st.newer, r.ncDays)) {
-			return s.removeVersion(ctx, b, v)
+			return s.removeVersion(ctx, b, v, st.latest)
 		}
 	}
 	return nil
 }
 
-// expireCurrent deletes the current version of v's key as DeleteObject without
-// a version does, when it is still v.
-//
-// The store's Delete takes no precondition, so the check that the key was not
-// written since it was listed and the delete are not one transaction: a write
-// landing between them is deleted (or hidden by the marker) with the old version.
+// expireCurrent deletes the current version v of its key as DeleteObject
+// without a version does, when v is still the key's latest version.
 func (s *Service) expireCurrent(ctx context.Context, b *objstore.Bucket, v *objstore.Object) error {
-	cur, err := s.Store.Get(ctx, b.Name, v.Key, "")
-	if errors.Is(err, objstore.ErrNoSuchKey) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if cur.DeleteMarker || cur.VersionID != v.VersionID || cur.Seq != v.Seq {
-		return nil // written since it was listed
-	}
-	_, err = s.Store.Delete(ctx, b.Name, v.Key, "", s.lifecycleEvents(b))
-	return ignoreGone(err)
+	_, err := s.Store.Delete(ctx, b.Name, v.Key, "", objstore.Condition{IfSeq: v.Seq}, s.lifecycleEvents(b))
+	return ignoreStale(err)
 }
 
-// removeVersion removes one version (or delete marker) for good.
-func (s *Service) removeVersion(ctx context.Context, b *objstore.Bucket, v *objstore.Object) error {
-	_, err := s.Store.Delete(ctx, b.Name, v.Key, v.VersionID, s.lifecycleEvents(b))
-	return ignoreGone(err)
+// removeVersion removes one version (or delete marker) for good, when the
+// key's latest version is still the one whose Seq is latest.
+func (s *Service) removeVersion(ctx context.Context, b *objstore.Bucket, v *objstore.Object, latest uint64) error {
+	_, err := s.Store.Delete(ctx, b.Name, v.Key, v.VersionID, objstore.Condition{IfSeq: latest}, s.lifecycleEvents(b))
+	return ignoreStale(err)
 }
 
 // lifecycleEvents is the events hook of the removals lifecycle makes.
@@ -219,9 +217,12 @@ func (s *Service) lifecycleEvents(b *objstore.Bucket) objstore.Events {
 	return s.eventsFor(b, s.lifecycleOrigin(), "LifecycleExpiration:")
 }
 
-// ignoreGone treats a version already gone as removed.
-func ignoreGone(err error) error {
-	if errors.Is(err, objstore.ErrNoSuchKey) || errors.Is(err, objstore.ErrNoSuchVersion) {
+// ignoreStale treats a version already gone as removed, and a key written
+// since it was listed (its condition failed) as nothing to do until the next
+// run.
+func ignoreStale(err error) error {
+	if errors.Is(err, objstore.ErrNoSuchKey) || errors.Is(err, objstore.ErrNoSuchVersion) ||
+		errors.Is(err, objstore.ErrPreconditionFailed) {
 		return nil
 	}
 	return err

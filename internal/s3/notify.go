@@ -107,28 +107,43 @@ func newRequestID() string {
 // events returns the store callback that turns a write's changes into
 // notification records for the bucket's configuration; created names the
 // ObjectCreated event of a put ("Put", "Post", "Copy", "CompleteMultipartUpload"),
-// and removals are named from each Change's kind. It returns nil, and costs
-// nothing, when the bucket has no configuration. Records are built from the
+// or is a tag update's whole event name (tagPut, tagDelete), and removals
+// ("") are named from each Change's kind. It returns nil, and costs nothing,
+// when the bucket has no configuration. Records are built from the
 // configuration parsed once (cached) and b as it was read before the write.
 //
 // A put names only the version it made (the version it replaced is not an
 // event, as in S3); a removal names each version removed for good
 // (ObjectRemoved:Delete) and each delete marker made
 // (ObjectRemoved:DeleteMarkerCreated), the null version a delete marker replaces
-// in a suspended bucket folded into its marker.
+// in a suspended bucket folded into its marker; a tag update names the version
+// retagged.
 func (s *Service) events(c *call, b *objstore.Bucket, created string) objstore.Events {
 	if b.Config[objstore.ConfigNotification] == nil {
 		return nil // the common case, on every write: nothing to build
 	}
 	prefix := "ObjectRemoved:"
-	if created != "" {
+	switch {
+	case strings.HasPrefix(created, tagEvents):
+		prefix = created
+	case created != "":
 		prefix = "ObjectCreated:" + created
 	}
 	return s.eventsFor(b, s.originOf(c), prefix)
 }
 
+// The events of PutObjectTagging and DeleteObjectTagging, as tagging.go passes
+// them to events (s3:ObjectTagging:Put and s3:ObjectTagging:Delete in a
+// notification configuration).
+const (
+	tagEvents = "ObjectTagging:"
+	tagPut    = tagEvents + "Put"
+	tagDelete = tagEvents + "Delete"
+)
+
 // eventsFor is events with the origin and the event name given: prefix is
-// "ObjectCreated:<how>" for a put, or the family of a removal ("ObjectRemoved:",
+// "ObjectCreated:<how>" for a put, "ObjectTagging:Put" or ":Delete" for a tag
+// update, or the family of a removal ("ObjectRemoved:",
 // "LifecycleExpiration:"), completed from each change's kind.
 func (s *Service) eventsFor(b *objstore.Bucket, o eventOrigin, prefix string) objstore.Events {
 	if b.Config[objstore.ConfigNotification] == nil {
@@ -149,8 +164,14 @@ func (s *Service) eventsFor(b *objstore.Bucket, o eventOrigin, prefix string) ob
 // write: the versions a put replaced, and the null version a delete marker
 // replaced.
 func eventName(prefix string, ch *objstore.Change, changes []objstore.Change) string {
-	if strings.HasPrefix(prefix, "ObjectCreated:") {
+	switch {
+	case strings.HasPrefix(prefix, "ObjectCreated:"):
 		if ch.Kind == objstore.ChangePut {
+			return prefix
+		}
+		return ""
+	case strings.HasPrefix(prefix, tagEvents):
+		if ch.Kind == objstore.ChangeTags {
 			return prefix
 		}
 		return ""
@@ -199,19 +220,24 @@ func (s *Service) records(cfg *notifyConfig, b *objstore.Bucket, o eventOrigin, 
 func (s *Service) eventRecord(b *objstore.Bucket, o eventOrigin, name, configID string, ch *objstore.Change, now time.Time) eventRecord {
 	obj := &ch.Object
 	at := obj.LastModified
-	if ch.Kind == objstore.ChangeDelete || at.IsZero() {
-		at = now // a version removed: the event is the removal's
+	if ch.Kind == objstore.ChangeDelete || ch.Kind == objstore.ChangeTags || at.IsZero() {
+		at = now // a version removed or retagged: the event is the change's
 	}
-	eo := eventObject{Key: eventKey(obj.Key), Sequencer: sequencer(obj.Seq, ch.Kind == objstore.ChangeDelete)}
-	if ch.Kind == objstore.ChangePut {
+	eo := eventObject{Key: eventKey(obj.Key), Sequencer: sequencer(ch.Seq)}
+	version := "2.1"
+	switch ch.Kind {
+	case objstore.ChangePut:
 		size := obj.Size
 		eo.Size, eo.ETag = &size, obj.ETag
+	case objstore.ChangeTags:
+		eo.ETag = obj.ETag
+		version = "2.3" // S3's version for object tagging events
 	}
 	if b.Versioning != "" {
 		eo.VersionID = obj.VersionID
 	}
 	return eventRecord{
-		EventVersion:      "2.1",
+		EventVersion:      version,
 		EventSource:       "aws:s3",
 		AWSRegion:         b.Region,
 		EventTime:         isoTime(at),
@@ -228,16 +254,13 @@ func (s *Service) eventRecord(b *objstore.Bucket, o eventOrigin, name, configID 
 	}
 }
 
-// sequencer is S3's event sequencer: hexadecimal, of one width, so that the
-// events of a key compare in the order of its writes. The store gives a version
-// removed for good no sequence number of its own (the Change carries the
-// version's), so a removal is placed just after the write that made the version
-// it removed: right for the latest version (every removal in a bucket never
-// versioned), early for a noncurrent version removed after newer writes.
-func sequencer(seq uint64, removal bool) string {
-	if removal {
-		return fmt.Sprintf("%016X01", seq)
-	}
+// sequencer is S3's event sequencer of a change whose Seq is seq (every
+// change, removals and tag updates too, has its own): hexadecimal, 18 digits
+// as S3's are, so that the events of a key compare, as strings, in the order
+// of its changes. The last two digits are always 00, as they were for every
+// put since the first sequencer Stratus made, so sequencers already handed out
+// keep comparing right with new ones.
+func sequencer(seq uint64) string {
 	return fmt.Sprintf("%016X00", seq)
 }
 

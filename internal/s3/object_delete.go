@@ -19,11 +19,11 @@ type deleteOutcome struct {
 }
 
 // deleteKey deletes key (versionID "" for the latest) as DeleteObject and
-// DeleteObjects (batch) do. A versionID that names nothing is S3's
-// InvalidArgument for DeleteObject and NoSuchVersion for DeleteObjects, except
-// in a bucket that has the key under no version at all, where DeleteObject
-// succeeds and changes nothing.
-func (s *Service) deleteKey(c *call, b *objstore.Bucket, key, versionID string, batch bool) (deleteOutcome, error) {
+// DeleteObjects (batch) do, when cond holds on the key's latest version. A
+// versionID that names nothing is S3's InvalidArgument for DeleteObject and
+// NoSuchVersion for DeleteObjects, except in a bucket that has the key under no
+// version at all, where DeleteObject succeeds and changes nothing.
+func (s *Service) deleteKey(c *call, b *objstore.Bucket, key, versionID string, cond objstore.Condition, batch bool) (deleteOutcome, error) {
 	badVersion := func() error {
 		if batch {
 			return errNoSuchVersion
@@ -48,7 +48,7 @@ func (s *Service) deleteKey(c *call, b *objstore.Bucket, key, versionID string, 
 			}
 		}
 	}
-	ch, err := s.Store.Delete(c.r.Context(), c.bucket, key, versionID, s.events(c, b, ""))
+	ch, err := s.Store.Delete(c.r.Context(), c.bucket, key, versionID, cond, s.events(c, b, ""))
 	if err != nil {
 		return deleteOutcome{}, storeError(err, c.bucket, key)
 	}
@@ -74,7 +74,11 @@ func (s *Service) deleteObject(c *call) error {
 			return invalidArgument("Version id cannot be the empty string", "versionId", "")
 		}
 	}
-	out, err := s.deleteKey(c, &b, c.key, versionID, false)
+	// If-Match (an ETag, or "*"): S3's conditional delete, on the current
+	// version; with no current object S3 answers 404 NoSuchKey, which
+	// storeError makes of the store's error.
+	cond := objstore.Condition{IfMatch: unquote(c.r.Header.Get("If-Match"))}
+	out, err := s.deleteKey(c, &b, c.key, versionID, cond, false)
 	if err != nil {
 		return err
 	}
@@ -163,7 +167,7 @@ func (s *Service) deleteObjects(c *call) error {
 			res.Errors = append(res.Errors, deleteErrorXML{Key: key, VersionID: o.VersionID, Code: ae.Code, Message: ae.Message})
 			continue
 		}
-		out, err := s.deleteKey(c, &b, key, o.VersionID, true)
+		out, err := s.deleteKey(c, &b, key, o.VersionID, objstore.Condition{}, true)
 		if err != nil {
 			ae := awsproto.As(err)
 			if ae.Server {

@@ -211,7 +211,7 @@ func (s *Service) putObjectTagging(c *call) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.Store.UpdateTags(c.r.Context(), c.bucket, c.key, o.VersionID, tags); err != nil {
+	if _, err := s.Store.UpdateTags(c.r.Context(), c.bucket, c.key, o.VersionID, tags, s.events(c, &b, tagPut)); err != nil {
 		return storeError(err, c.bucket, c.key)
 	}
 	s.versionHeader(c, &b, o.VersionID)
@@ -228,7 +228,7 @@ func (s *Service) deleteObjectTagging(c *call) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.Store.UpdateTags(c.r.Context(), c.bucket, c.key, o.VersionID, nil); err != nil {
+	if _, err := s.Store.UpdateTags(c.r.Context(), c.bucket, c.key, o.VersionID, nil, s.events(c, &b, tagDelete)); err != nil {
 		return storeError(err, c.bucket, c.key)
 	}
 	s.versionHeader(c, &b, o.VersionID)

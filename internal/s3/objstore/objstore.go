@@ -138,29 +138,53 @@ func (o *Object) Segments() []Data {
 }
 
 // Condition is a precondition on the key's current (latest) version, checked
-// atomically with the write. The zero Condition always holds.
+// by Put, CompleteUpload and Delete atomically with the write; a write whose
+// Condition does not hold fails with ErrPreconditionFailed and changes nothing.
+// Every field set must hold. The zero Condition always holds.
+//
+// For Delete of a named version, too, the Condition is on the key's latest
+// version, not on the version named.
 type Condition struct {
 	// IfNoneMatch "*": the key must have no current object (a delete marker as
 	// the latest version counts as none).
 	IfNoneMatch string
-	// IfMatch: the current object's ETag (unquoted) must equal it. When the key
-	// has no current object the error matches both ErrPreconditionFailed and
-	// ErrNoSuchKey (S3 answers 404 then).
+	// IfMatch: the current object's ETag (unquoted) must equal it, or be "*"
+	// (any current object). When the key has no current object (no version, or
+	// a delete marker as the latest) the error matches both
+	// ErrPreconditionFailed and ErrNoSuchKey (S3 answers 404 NoSuchKey then, to
+	// PutObject and to DeleteObject alike).
 	IfMatch string
+	// IfSeq, when not 0: the key's latest version, object or delete marker,
+	// must be the one whose Seq it is; a key with no version fails it. A caller
+	// that read a version and decided from it (lifecycle expiration) passes its
+	// Seq, so that a write landing in between is never replaced or deleted
+	// unseen.
+	IfSeq uint64
 }
 
-// Events is called inside a write's transaction with the versions it made or
-// removed (as stored, Seq set), and returns notification records to keep in the
-// store's outbox in the same transaction; nil keeps none. It must not call the
-// Store. It may be called more than once for one write (a store may retry its
-// transaction); only the records of the call whose transaction commits are kept.
+// Events is called inside a write's transaction with the changes it made (the
+// versions made, removed or retagged, as stored), in the order of their Seq,
+// and returns notification records to keep in the store's outbox in the same
+// transaction; nil keeps none. It must not call the Store. It may be called
+// more than once for one write (a store may retry its transaction); only the
+// records of the call whose transaction commits are kept.
 type Events func(changes []Change) [][]byte
 
 // Change is one effect of a write on a key.
 type Change struct {
-	// Kind is ChangePut, ChangeDelete (a version removed for good) or
-	// ChangeDeleteMarker (a delete marker made).
-	Kind   string
+	// Kind is ChangePut, ChangeDelete (a version removed for good),
+	// ChangeDeleteMarker (a delete marker made) or ChangeTags (a version's tags
+	// replaced).
+	Kind string
+	// Seq is the change's own number in the order of every write to the
+	// bucket: for a put, the new version's Seq; for a delete marker, the
+	// marker's; for a removal or a tag update, a new number taken by the write.
+	// Changes of one bucket have distinct Seqs, increasing in commit order, so
+	// the changes of a key sort in the order they happened (the S3 event
+	// sequencer is made from it).
+	Seq uint64
+	// Object is the version made, removed or retagged, as stored. Its Seq stays
+	// that of the write that made the version, whatever the change.
 	Object Object
 }
 
@@ -169,6 +193,7 @@ const (
 	ChangePut          = "put"
 	ChangeDelete       = "delete"
 	ChangeDeleteMarker = "deleteMarker"
+	ChangeTags         = "tags"
 )
 
 // Outboxed is a notification record kept by Events until it is acknowledged.
@@ -292,9 +317,14 @@ type Store interface {
 	Get(ctx context.Context, bucket, key, versionID string) (Object, error)
 	// Delete removes as described above and returns what it did: the delete
 	// marker made, or the version removed (zero Change when nothing existed).
-	Delete(ctx context.Context, bucket, key, versionID string, ev Events) (Change, error)
-	// UpdateTags replaces a version's tags in place (no new version, as S3).
-	UpdateTags(ctx context.Context, bucket, key, versionID string, tags []Tag) (Object, error)
+	// ErrPreconditionFailed, and nothing changed, when cond does not hold on
+	// the key's latest version (whether or not versionID names a version).
+	Delete(ctx context.Context, bucket, key, versionID string, cond Condition, ev Events) (Change, error)
+	// UpdateTags replaces a version's tags in place (no new version, as S3:
+	// the version keeps its Seq and LastModified) and returns it as updated;
+	// ev gets one ChangeTags. A delete marker has no tags: ErrNoSuchKey when it
+	// is the latest asked for, ErrNoSuchVersion when named.
+	UpdateTags(ctx context.Context, bucket, key, versionID string, tags []Tag, ev Events) (Object, error)
 	List(ctx context.Context, bucket string, q ListQuery) (ListPage, error)
 	ListVersions(ctx context.Context, bucket string, q ListQuery) (ListPage, error)
 

@@ -149,17 +149,17 @@ func TestDataFilesReleased(t *testing.T) {
 	o2 := putBody(t, s, "plain", "k", body)
 	wantFiles(t, dir, o2.Data.Ref)
 	// Deleted.
-	if _, err := s.Delete(ctx, "plain", "k", "", nil); err != nil {
+	if _, err := s.Delete(ctx, "plain", "k", "", objstore.Condition{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	wantFiles(t, dir)
 
 	// Versioned: a delete marker keeps the data; deleting the version frees it.
 	v1 := putBody(t, s, "ver", "k", body)
-	_, err := s.Delete(ctx, "ver", "k", "", nil)
+	_, err := s.Delete(ctx, "ver", "k", "", objstore.Condition{}, nil)
 	must(t, err)
 	wantFiles(t, dir, v1.Data.Ref)
-	_, err = s.Delete(ctx, "ver", "k", v1.VersionID, nil)
+	_, err = s.Delete(ctx, "ver", "k", v1.VersionID, objstore.Condition{}, nil)
 	must(t, err)
 	wantFiles(t, dir)
 
@@ -184,7 +184,7 @@ func TestDataFilesReleased(t *testing.T) {
 	if got := readAll(t, s, mp); len(got) != 2*big {
 		t.Fatalf("completed object reads %d bytes", len(got))
 	}
-	_, err = s.Delete(ctx, "plain", "mp", "", nil)
+	_, err = s.Delete(ctx, "plain", "mp", "", objstore.Condition{}, nil)
 	must(t, err)
 	wantFiles(t, dir)
 
@@ -200,10 +200,10 @@ func TestDataFilesReleased(t *testing.T) {
 	cp.Key = "copy"
 	_, err = s.Put(ctx, "plain", cp, objstore.Condition{}, nil)
 	must(t, err)
-	_, err = s.Delete(ctx, "plain", "src", "", nil)
+	_, err = s.Delete(ctx, "plain", "src", "", objstore.Condition{}, nil)
 	must(t, err)
 	wantFiles(t, dir, src.Data.Ref)
-	_, err = s.Delete(ctx, "plain", "copy", "", nil)
+	_, err = s.Delete(ctx, "plain", "copy", "", objstore.Condition{}, nil)
 	must(t, err)
 	wantFiles(t, dir)
 	// Naming released data is refused.
@@ -258,7 +258,7 @@ func TestReaderOutlivesRelease(t *testing.T) {
 	r, err := s.OpenData(ctx, o.Data, 5)
 	must(t, err)
 	defer r.Close()
-	_, err = s.Delete(ctx, "b", "k", "", nil)
+	_, err = s.Delete(ctx, "b", "k", "", objstore.Condition{}, nil)
 	must(t, err)
 	wantFiles(t, dir)
 	got, err := io.ReadAll(r)
@@ -278,7 +278,7 @@ func TestReopen(t *testing.T) {
 	small, large := []byte("small"), bytes.Repeat([]byte("L"), big)
 	v1 := putBody(t, s, "b", "k", small)
 	v2 := putBody(t, s, "b", "k", large)
-	dm, err := s.Delete(ctx, "b", "gone", "", nil)
+	dm, err := s.Delete(ctx, "b", "gone", "", objstore.Condition{}, nil)
 	must(t, err)
 	u, err := s.CreateUpload(ctx, "b", objstore.Upload{Key: "mp", Object: objstore.Object{ContentType: "a/b"}})
 	must(t, err)
@@ -377,7 +377,7 @@ func TestBadKeys(t *testing.T) {
 		if _, err := s.Get(ctx, "b", key, ""); !errors.Is(err, objstore.ErrNoSuchKey) {
 			t.Fatalf("Get %q: %v", key, err)
 		}
-		if c, err := s.Delete(ctx, "b", key, "", nil); err != nil || c.Kind != "" {
+		if c, err := s.Delete(ctx, "b", key, "", objstore.Condition{}, nil); err != nil || c.Kind != "" {
 			t.Fatalf("Delete %q: %+v %v", key, c, err)
 		}
 	}
@@ -416,7 +416,7 @@ func TestSeqAcrossBuckets(t *testing.T) {
 	s := openTest(t, t.TempDir())
 	createBucket(t, s, "b", "")
 	o := putBody(t, s, "b", "k", nil)
-	_, err := s.Delete(ctx, "b", "k", "", nil)
+	_, err := s.Delete(ctx, "b", "k", "", objstore.Condition{}, nil)
 	must(t, err)
 	must(t, s.DeleteBucket(ctx, "b"))
 	createBucket(t, s, "b", "")

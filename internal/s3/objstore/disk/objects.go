@@ -55,42 +55,61 @@ func (s *Store) Put(ctx context.Context, bucket string, o objstore.Object, cond 
 }
 
 // putVersion makes o (Key and content set) the latest version of its key by the
-// bucket's versioning rules and returns the changes; cur and curRec are the
-// key's latest version as read in this transaction (nil if none). It sets o's
-// VersionID, Seq, LastModified and IsLatest.
+// bucket's versioning rules and returns the changes, in Seq order; cur and
+// curRec are the key's latest version as read in this transaction (nil if
+// none). It sets o's VersionID, Seq, LastModified and IsLatest.
 func (w *wtx) putVersion(b *bucketTx, o *objstore.Object, cur *objstore.Object, curRec []byte) ([]objstore.Change, error) {
-	seq, err := w.nextSeq()
-	if err != nil {
-		return nil, err
-	}
-	o.Seq, o.LastModified, o.DeleteMarker, o.IsLatest = seq, w.now, false, true
 	var changes []objstore.Change
 	// The new version's references count before the old one's go, so data
 	// that both name (an object copied onto itself) is never released.
 	if err := w.incRefs(o.Segments()); err != nil {
 		return nil, err
 	}
-	if versioning(b) == objstore.VersioningEnabled {
-		o.VersionID = newID(seq)
+	enabled := versioning(b) == objstore.VersioningEnabled
+	if enabled {
 		if cur != nil {
 			if err := w.demote(b, cur, curRec); err != nil {
 				return nil, err
 			}
 		}
 	} else {
-		o.VersionID = objstore.NullVersion
 		removed, err := w.displaceNull(b, o.Key, cur, curRec)
 		if err != nil {
 			return nil, err
 		}
 		if removed != nil {
-			changes = append(changes, objstore.Change{Kind: objstore.ChangeDelete, Object: *removed})
+			// The removal happens first, so it takes the first number.
+			ch, err := w.removal(removed)
+			if err != nil {
+				return nil, err
+			}
+			changes = append(changes, ch)
 		}
+	}
+	seq, err := w.nextSeq()
+	if err != nil {
+		return nil, err
+	}
+	o.Seq, o.LastModified, o.DeleteMarker, o.IsLatest = seq, w.now, false, true
+	o.VersionID = objstore.NullVersion
+	if enabled {
+		o.VersionID = newID(seq)
 	}
 	if err := w.put(b.latest, []byte(o.Key), encodeObject(o)); err != nil {
 		return nil, err
 	}
-	return append(changes, objstore.Change{Kind: objstore.ChangePut, Object: *o}), nil
+	return append(changes, objstore.Change{Kind: objstore.ChangePut, Seq: seq, Object: *o}), nil
+}
+
+// removal returns the Change of version o removed for good, with a Seq of its
+// own taken now.
+func (w *wtx) removal(o *objstore.Object) (objstore.Change, error) {
+	seq, err := w.nextSeq()
+	if err != nil {
+		return objstore.Change{}, err
+	}
+	o.IsLatest = false
+	return objstore.Change{Kind: objstore.ChangeDelete, Seq: seq, Object: *o}, nil
 }
 
 // displaceNull is how a write with versioning never enabled or suspended
@@ -228,7 +247,7 @@ func findVersion(b *bucketTx, key, id string, mode decodeMode) (*objstore.Object
 
 func versioning(b *bucketTx) string { return string(b.root.Get(versioningKey)) }
 
-// checkCond checks c against the key's latest version cur.
+// checkCond checks c against the key's latest version cur (nil if none).
 func checkCond(cur *objstore.Object, c objstore.Condition) error {
 	live := cur != nil && !cur.DeleteMarker
 	if c.IfNoneMatch != "" && live && (c.IfNoneMatch == "*" || c.IfNoneMatch == cur.ETag) {
@@ -241,6 +260,9 @@ func checkCond(cur *objstore.Object, c objstore.Condition) error {
 		if c.IfMatch != "*" && c.IfMatch != cur.ETag {
 			return fmt.Errorf("%w: If-Match %s", objstore.ErrPreconditionFailed, c.IfMatch)
 		}
+	}
+	if c.IfSeq != 0 && (cur == nil || cur.Seq != c.IfSeq) {
+		return fmt.Errorf("%w: the latest version is not Seq %d", objstore.ErrPreconditionFailed, c.IfSeq)
 	}
 	return nil
 }
@@ -278,7 +300,7 @@ func (s *Store) Get(ctx context.Context, bucket, key, versionID string) (objstor
 }
 
 // Delete implements objstore.Store.
-func (s *Store) Delete(ctx context.Context, bucket, key, versionID string, ev objstore.Events) (objstore.Change, error) {
+func (s *Store) Delete(ctx context.Context, bucket, key, versionID string, cond objstore.Condition, ev objstore.Events) (objstore.Change, error) {
 	var out objstore.Change
 	err := s.update(ctx, nil, func(w *wtx) error {
 		out = objstore.Change{}
@@ -287,60 +309,18 @@ func (s *Store) Delete(ctx context.Context, bucket, key, versionID string, ev ob
 			return err
 		}
 		if checkKey(key) != nil {
-			return nil // no such key can exist
+			return checkCond(nil, cond) // no such key can exist
 		}
-		var changes []objstore.Change
-		if versionID != "" {
-			o, _, _, err := findVersion(b, key, versionID, decodeRefs)
-			if err != nil || o == nil {
-				return err
-			}
-			if err := w.removeVersion(b, o); err != nil {
-				return err
-			}
-			o.IsLatest = false
-			changes = append(changes, objstore.Change{Kind: objstore.ChangeDelete, Object: *o})
-		} else {
-			cur, curRec, err := latestOf(b, key, decodeRefs)
-			if err != nil {
-				return err
-			}
-			switch versioning(b) {
-			case "":
-				if cur == nil {
-					return nil
-				}
-				if err := w.removeLatest(b, cur); err != nil {
-					return err
-				}
-				cur.IsLatest = false
-				changes = append(changes, objstore.Change{Kind: objstore.ChangeDelete, Object: *cur})
-			case objstore.VersioningEnabled:
-				if cur != nil {
-					if err := w.demote(b, cur, curRec); err != nil {
-						return err
-					}
-				}
-				dm, err := w.putMarker(b, key, func(seq uint64) string { return newID(seq) })
-				if err != nil {
-					return err
-				}
-				changes = append(changes, objstore.Change{Kind: objstore.ChangeDeleteMarker, Object: dm})
-			default: // Suspended
-				removed, err := w.displaceNull(b, key, cur, curRec)
-				if err != nil {
-					return err
-				}
-				if removed != nil {
-					removed.IsLatest = false
-					changes = append(changes, objstore.Change{Kind: objstore.ChangeDelete, Object: *removed})
-				}
-				dm, err := w.putMarker(b, key, func(uint64) string { return objstore.NullVersion })
-				if err != nil {
-					return err
-				}
-				changes = append(changes, objstore.Change{Kind: objstore.ChangeDeleteMarker, Object: dm})
-			}
+		cur, curRec, err := latestOf(b, key, decodeRefs)
+		if err != nil {
+			return err
+		}
+		if err := checkCond(cur, cond); err != nil {
+			return err
+		}
+		changes, err := w.deleteVersion(b, key, versionID, cur, curRec)
+		if err != nil || len(changes) == 0 {
+			return err
 		}
 		if err := w.emit(ev, changes); err != nil {
 			return err
@@ -352,6 +332,70 @@ func (s *Store) Delete(ctx context.Context, bucket, key, versionID string, ev ob
 		return objstore.Change{}, err
 	}
 	return out, nil
+}
+
+// deleteVersion is Delete once its condition holds: it removes versionID of key
+// (the latest when "") by the bucket's versioning rules and returns the changes
+// in Seq order, none when there was nothing to delete. cur and curRec are the
+// key's latest version as read in this transaction (nil if none).
+func (w *wtx) deleteVersion(b *bucketTx, key, versionID string, cur *objstore.Object, curRec []byte) ([]objstore.Change, error) {
+	if versionID != "" {
+		o, _, _, err := findVersion(b, key, versionID, decodeRefs)
+		if err != nil || o == nil {
+			return nil, err
+		}
+		if err := w.removeVersion(b, o); err != nil {
+			return nil, err
+		}
+		ch, err := w.removal(o)
+		if err != nil {
+			return nil, err
+		}
+		return []objstore.Change{ch}, nil
+	}
+	var changes []objstore.Change
+	switch versioning(b) {
+	case "":
+		if cur == nil {
+			return nil, nil
+		}
+		if err := w.removeLatest(b, cur); err != nil {
+			return nil, err
+		}
+		ch, err := w.removal(cur)
+		if err != nil {
+			return nil, err
+		}
+		return []objstore.Change{ch}, nil
+	case objstore.VersioningEnabled:
+		if cur != nil {
+			if err := w.demote(b, cur, curRec); err != nil {
+				return nil, err
+			}
+		}
+		dm, err := w.putMarker(b, key, func(seq uint64) string { return newID(seq) })
+		if err != nil {
+			return nil, err
+		}
+		return append(changes, objstore.Change{Kind: objstore.ChangeDeleteMarker, Seq: dm.Seq, Object: dm}), nil
+	default: // Suspended
+		removed, err := w.displaceNull(b, key, cur, curRec)
+		if err != nil {
+			return nil, err
+		}
+		if removed != nil {
+			ch, err := w.removal(removed)
+			if err != nil {
+				return nil, err
+			}
+			changes = append(changes, ch)
+		}
+		dm, err := w.putMarker(b, key, func(uint64) string { return objstore.NullVersion })
+		if err != nil {
+			return nil, err
+		}
+		return append(changes, objstore.Change{Kind: objstore.ChangeDeleteMarker, Seq: dm.Seq, Object: dm}), nil
+	}
 }
 
 // putMarker writes a delete marker as the latest version of key (the caller
@@ -383,7 +427,7 @@ func (w *wtx) removeVersion(b *bucketTx, o *objstore.Object) error {
 
 // UpdateTags implements objstore.Store. A delete marker has no tags to
 // replace: ErrNoSuchKey (latest) or ErrNoSuchVersion (named).
-func (s *Store) UpdateTags(ctx context.Context, bucket, key, versionID string, tags []objstore.Tag) (objstore.Object, error) {
+func (s *Store) UpdateTags(ctx context.Context, bucket, key, versionID string, tags []objstore.Tag, ev objstore.Events) (objstore.Object, error) {
 	var out objstore.Object
 	err := s.update(ctx, nil, func(w *wtx) error {
 		b, err := openBucket(w.tx, bucket)
@@ -412,6 +456,13 @@ func (s *Store) UpdateTags(ctx context.Context, bucket, key, versionID string, t
 			o.Tags = nil
 		}
 		if err := w.put(where, k, encodeObject(o)); err != nil {
+			return err
+		}
+		seq, err := w.nextSeq()
+		if err != nil {
+			return err
+		}
+		if err := w.emit(ev, []objstore.Change{{Kind: objstore.ChangeTags, Seq: seq, Object: *o}}); err != nil {
 			return err
 		}
 		out = *o

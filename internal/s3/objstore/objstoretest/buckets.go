@@ -94,8 +94,8 @@ func testNoSuchBucket(t *testing.T, h *harness) {
 			return err
 		},
 		"Get":          func() error { _, err := s.Get(ctx, none, "k", ""); return err },
-		"Delete":       func() error { _, err := s.Delete(ctx, none, "k", "", nil); return err },
-		"UpdateTags":   func() error { _, err := s.UpdateTags(ctx, none, "k", "", nil); return err },
+		"Delete":       func() error { _, err := s.Delete(ctx, none, "k", "", objstore.Condition{}, nil); return err },
+		"UpdateTags":   func() error { _, err := s.UpdateTags(ctx, none, "k", "", nil, nil); return err },
 		"List":         func() error { _, err := s.List(ctx, none, q); return err },
 		"ListVersions": func() error { _, err := s.ListVersions(ctx, none, q); return err },
 		"CreateUpload": func() error { _, err := s.CreateUpload(ctx, none, objstore.Upload{Key: "k"}); return err },

@@ -16,6 +16,10 @@ var eventTests = []test{
 	{"Outbox", testOutbox},
 	{"FailedWrite", testEventsFailedWrite},
 	{"Seq", testSeq},
+	{"ChangeSeq/NeverEnabled", changeSeqTest("")},
+	{"ChangeSeq/Enabled", changeSeqTest(objstore.VersioningEnabled)},
+	{"ChangeSeq/Suspended", changeSeqTest(objstore.VersioningSuspended)},
+	{"Tags", testTagEvents},
 }
 
 // recorder is an Events that keeps the changes of its last call (a store may
@@ -49,8 +53,8 @@ func describe(c objstore.Change) string {
 	return fmt.Sprintf("%s %s %s %d", c.Kind, c.Object.Key, c.Object.VersionID, c.Object.Seq)
 }
 
-// describeAll describes changes sorted, since the contract does not order a
-// write's changes.
+// describeAll describes changes sorted, so that a test need not know which
+// order a write's changes come in (wantChanges checks the order by Seq).
 func describeAll(cs []objstore.Change) string {
 	var out []string
 	for _, c := range cs {
@@ -60,10 +64,36 @@ func describeAll(cs []objstore.Change) string {
 	return strings.Join(out, "; ")
 }
 
+// wantChanges fails unless got are the changes want (by kind and version) and
+// their Seqs are as the contract says.
 func wantChanges(t *testing.T, what string, got []objstore.Change, want ...objstore.Change) {
 	t.Helper()
 	if g, w := describeAll(got), describeAll(want); g != w {
 		t.Fatalf("%s: changes\n%s\nwant\n%s", what, g, w)
+	}
+	wantChangeSeqs(t, what, got)
+}
+
+// wantChangeSeqs fails unless the changes of one write are in the order of
+// their Seqs, distinct, and each Seq is right for its kind: a put's or a
+// marker's is the version's own, a removal's or a tag update's is newer than
+// the version's.
+func wantChangeSeqs(t *testing.T, what string, cs []objstore.Change) {
+	t.Helper()
+	for i, c := range cs {
+		if i > 0 && c.Seq <= cs[i-1].Seq {
+			t.Fatalf("%s: change %d has Seq %d after %d", what, i, c.Seq, cs[i-1].Seq)
+		}
+		switch c.Kind {
+		case objstore.ChangePut, objstore.ChangeDeleteMarker:
+			if c.Seq != c.Object.Seq || c.Seq == 0 {
+				t.Fatalf("%s: %s change Seq %d, version Seq %d: want equal", what, c.Kind, c.Seq, c.Object.Seq)
+			}
+		default:
+			if c.Seq <= c.Object.Seq {
+				t.Fatalf("%s: %s change Seq %d, not after the version's %d", what, c.Kind, c.Seq, c.Object.Seq)
+			}
+		}
 	}
 }
 
@@ -78,11 +108,13 @@ func testEventChanges(t *testing.T, h *harness) {
 	}
 	del := func(bucket, key, version string) objstore.Change {
 		t.Helper()
-		c, err := h.s.Delete(h.ctx, bucket, key, version, ev)
+		c, err := h.s.Delete(h.ctx, bucket, key, version, objstore.Condition{}, ev)
 		must(t, "Delete", err)
 		return c
 	}
-	pc := func(o objstore.Object) objstore.Change { return objstore.Change{Kind: objstore.ChangePut, Object: o} }
+	pc := func(o objstore.Object) objstore.Change {
+		return objstore.Change{Kind: objstore.ChangePut, Seq: o.Seq, Object: o}
+	}
 	dc := func(o objstore.Object) objstore.Change {
 		return objstore.Change{Kind: objstore.ChangeDelete, Object: o}
 	}
@@ -100,9 +132,10 @@ func testEventChanges(t *testing.T, h *harness) {
 		}
 	}
 	c := del("plain", "k", "")
-	wantChanges(t, "Delete", r.take(), dc(o2))
-	if c.Kind != objstore.ChangeDelete {
-		t.Fatalf("Delete returned %+v", c)
+	cs = r.take()
+	wantChanges(t, "Delete", cs, dc(o2))
+	if c.Kind != objstore.ChangeDelete || c.Seq != cs[0].Seq {
+		t.Fatalf("Delete returned %+v, want %+v", c, cs[0])
 	}
 	del("plain", "k", "")
 	if got := r.take(); len(got) != 0 {
@@ -204,7 +237,7 @@ func testOutbox(t *testing.T, h *harness) {
 
 	// Deletes and uploads keep records too.
 	ev := func(cs []objstore.Change) [][]byte { return [][]byte{[]byte("del " + cs[0].Kind)} }
-	_, err = h.s.Delete(h.ctx, "b", "k0", "", ev)
+	_, err = h.s.Delete(h.ctx, "b", "k0", "", objstore.Condition{}, ev)
 	must(t, "Delete", err)
 	recs, _ = h.s.Outbox(h.ctx, 100)
 	if got := payloads(recs); !slices.Equal(got, []string{"del " + objstore.ChangeDeleteMarker}) {
@@ -283,4 +316,136 @@ func testSeq(t *testing.T, h *harness) {
 		}()
 	}
 	wg.Wait()
+}
+
+// changeSeqTest: every change of a bucket, removals and tag updates included,
+// has a Seq of its own, increasing in the order the writes were made, so a
+// removal sorts after every write before it (a noncurrent version removed
+// after newer ones were written sorts after them).
+func changeSeqTest(versioning string) func(t *testing.T, h *harness) {
+	return func(t *testing.T, h *harness) {
+		var r recorder
+		h.bucket("b", versioning)
+		var all []objstore.Change
+		step := func(what string, err error) []objstore.Change {
+			t.Helper()
+			must(t, what, err)
+			cs := r.take()
+			if len(cs) == 0 {
+				t.Fatalf("%s: no changes", what)
+			}
+			wantChangeSeqs(t, what, cs)
+			if n := len(all); n > 0 && cs[0].Seq <= all[n-1].Seq {
+				t.Fatalf("%s: Seq %d after %d (%s)", what, cs[0].Seq, all[n-1].Seq, describe(all[n-1]))
+			}
+			all = append(all, cs...)
+			return cs
+		}
+		put := func(key, body string) objstore.Object {
+			t.Helper()
+			o, err := h.s.Put(h.ctx, "b", h.object(key, []byte(body)), objstore.Condition{}, r.events)
+			cs := step("Put "+key, err)
+			if last := cs[len(cs)-1]; last.Kind != objstore.ChangePut || last.Seq != o.Seq {
+				t.Fatalf("Put %s: last change %+v, want the put of Seq %d", key, last, o.Seq)
+			}
+			return o
+		}
+		del := func(key, version string) objstore.Change {
+			t.Helper()
+			c, err := h.s.Delete(h.ctx, "b", key, version, objstore.Condition{}, r.events)
+			cs := step("Delete "+key+" "+version, err)
+			if c.Seq != cs[len(cs)-1].Seq || c.Kind != cs[len(cs)-1].Kind {
+				t.Fatalf("Delete returned %+v, want its last change %+v", c, cs[len(cs)-1])
+			}
+			return c
+		}
+
+		o1 := put("k", "one")
+		o2 := put("k", "two") // replaces o1 unless versioned: a removal first
+		put("j", "other")
+		_, err := h.s.UpdateTags(h.ctx, "b", "k", "", []objstore.Tag{{Key: "t", Value: "1"}}, r.events)
+		step("UpdateTags", err)
+		if versioning == objstore.VersioningEnabled {
+			// The bug this guards against: a noncurrent version removed
+			// after a newer write sorted before that write.
+			rm := del("k", o1.VersionID)
+			if rm.Kind != objstore.ChangeDelete || rm.Object.Seq != o1.Seq || rm.Seq <= o2.Seq {
+				t.Fatalf("removal of o1 = %+v, want a Seq after o2's %d", rm, o2.Seq)
+			}
+		}
+		dm := del("k", "")
+		put("k", "three")
+		if versioning != "" {
+			del("k", dm.Object.VersionID) // a marker removed for good
+		}
+		u := h.upload("b", "mp")
+		h.part("b", "mp", u.ID, 1, "x")
+		_, err = h.s.CompleteUpload(h.ctx, "b", "mp", u.ID, objstore.Object{Key: "mp", Parts: []objstore.Part{{Number: 1}}}, objstore.Condition{}, r.events)
+		step("CompleteUpload", err)
+		del("mp", "")
+		del("j", "")
+
+		seen := map[uint64]bool{}
+		for _, c := range all {
+			if seen[c.Seq] {
+				t.Fatalf("Seq %d given to two changes", c.Seq)
+			}
+			seen[c.Seq] = true
+		}
+	}
+}
+
+// testTagEvents: UpdateTags reports one ChangeTags, with the version as
+// updated (its own Seq unchanged) and a Seq of its own; a failed one keeps no
+// record.
+func testTagEvents(t *testing.T, h *harness) {
+	var r recorder
+	h.bucket("b", objstore.VersioningEnabled)
+	v1 := h.put("b", "k", "one")
+	v2 := h.put("b", "k", "two")
+	tags := []objstore.Tag{{Key: "a", Value: "1"}}
+	for _, tc := range []struct {
+		version string
+		want    objstore.Object
+		tags    []objstore.Tag
+	}{
+		{"", v2, tags},
+		{v1.VersionID, v1, tags},
+		{"", v2, nil},
+	} {
+		got, err := h.s.UpdateTags(h.ctx, "b", "k", tc.version, tc.tags, r.events)
+		must(t, "UpdateTags", err)
+		cs := r.take()
+		if len(cs) != 1 {
+			t.Fatalf("UpdateTags %q: changes %s, want one", tc.version, describeAll(cs))
+		}
+		c := cs[0]
+		if c.Kind != objstore.ChangeTags || c.Object.VersionID != tc.want.VersionID || c.Object.Seq != tc.want.Seq ||
+			!slices.Equal(c.Object.Tags, tc.tags) || c.Object.ETag != tc.want.ETag || c.Object.Size != tc.want.Size {
+			t.Fatalf("UpdateTags %q: change %+v", tc.version, c)
+		}
+		if got.Seq != tc.want.Seq {
+			t.Fatalf("UpdateTags %q changed the version's Seq to %d", tc.version, got.Seq)
+		}
+		wantChangeSeqs(t, "UpdateTags", cs)
+		if o := h.put("b", "later", "x"); o.Seq <= c.Seq {
+			t.Fatalf("a put after UpdateTags has Seq %d, not after %d", o.Seq, c.Seq)
+		}
+	}
+	recs, err := h.s.Outbox(h.ctx, 10)
+	must(t, "Outbox", err)
+	if len(recs) != 3 {
+		t.Fatalf("Outbox after 3 tag updates = %q", payloads(recs))
+	}
+	h.ackAll()
+
+	ev := func([]objstore.Change) [][]byte { return [][]byte{[]byte("must not be kept")} }
+	_, err = h.s.UpdateTags(h.ctx, "b", "missing", "", tags, ev)
+	wantErr(t, "UpdateTags of a missing key", err, objstore.ErrNoSuchKey)
+	h.del("b", "k", "")
+	_, err = h.s.UpdateTags(h.ctx, "b", "k", "", tags, ev)
+	wantErr(t, "UpdateTags of a delete marker", err, objstore.ErrNoSuchKey)
+	if recs, _ := h.s.Outbox(h.ctx, 10); len(recs) != 0 {
+		t.Fatalf("failed tag updates kept records %q", payloads(recs))
+	}
 }

@@ -94,7 +94,7 @@ func testUpdateTags(t *testing.T, h *harness) {
 	v2 := h.put("b", "k", "two")
 	tags := []objstore.Tag{{Key: "b", Value: "2"}, {Key: "a", Value: "1"}}
 
-	got, err := h.s.UpdateTags(h.ctx, "b", "k", "", tags)
+	got, err := h.s.UpdateTags(h.ctx, "b", "k", "", tags, nil)
 	must(t, "UpdateTags latest", err)
 	if got.VersionID != v2.VersionID || got.Seq != v2.Seq || !slices.Equal(got.Tags, tags) {
 		t.Fatalf("UpdateTags = %+v", got)
@@ -102,28 +102,28 @@ func testUpdateTags(t *testing.T, h *harness) {
 	if g := h.get("b", "k", ""); !slices.Equal(g.Tags, tags) || g.Seq != v2.Seq || h.body(g) != "two" {
 		t.Fatalf("latest after UpdateTags = %+v", g)
 	}
-	_, err = h.s.UpdateTags(h.ctx, "b", "k", v1.VersionID, tags[:1])
+	_, err = h.s.UpdateTags(h.ctx, "b", "k", v1.VersionID, tags[:1], nil)
 	must(t, "UpdateTags of a version", err)
 	if g := h.get("b", "k", v1.VersionID); !slices.Equal(g.Tags, tags[:1]) || g.IsLatest || h.body(g) != "one" {
 		t.Fatalf("v1 after UpdateTags = %+v", g)
 	}
 	h.wantVersions("b", "k", v2.VersionID+"*", v1.VersionID) // in place: no new version
 
-	_, err = h.s.UpdateTags(h.ctx, "b", "k", "", nil)
+	_, err = h.s.UpdateTags(h.ctx, "b", "k", "", nil, nil)
 	must(t, "UpdateTags to none", err)
 	if g := h.get("b", "k", ""); len(g.Tags) != 0 {
 		t.Fatalf("tags after clearing = %v", g.Tags)
 	}
 
-	_, err = h.s.UpdateTags(h.ctx, "b", "missing", "", tags)
+	_, err = h.s.UpdateTags(h.ctx, "b", "missing", "", tags, nil)
 	wantErr(t, "UpdateTags of a missing key", err, objstore.ErrNoSuchKey)
-	_, err = h.s.UpdateTags(h.ctx, "b", "k", "no-such-version", tags)
+	_, err = h.s.UpdateTags(h.ctx, "b", "k", "no-such-version", tags, nil)
 	wantErr(t, "UpdateTags of a missing version", err, objstore.ErrNoSuchVersion)
 	dm := h.del("b", "k", "")
-	if _, err := h.s.UpdateTags(h.ctx, "b", "k", "", tags); err == nil {
+	if _, err := h.s.UpdateTags(h.ctx, "b", "k", "", tags, nil); err == nil {
 		t.Fatal("UpdateTags of a delete marker succeeded")
 	}
-	if _, err := h.s.UpdateTags(h.ctx, "b", "k", dm.Object.VersionID, tags); err == nil {
+	if _, err := h.s.UpdateTags(h.ctx, "b", "k", dm.Object.VersionID, tags, nil); err == nil {
 		t.Fatal("UpdateTags of a named delete marker succeeded")
 	}
 }

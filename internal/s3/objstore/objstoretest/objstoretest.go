@@ -144,7 +144,7 @@ func (h *harness) put(bucket, key, body string) objstore.Object {
 // del deletes key (versionID "" for the latest) and returns what it did.
 func (h *harness) del(bucket, key, versionID string) objstore.Change {
 	h.t.Helper()
-	c, err := h.s.Delete(h.ctx, bucket, key, versionID, nil)
+	c, err := h.s.Delete(h.ctx, bucket, key, versionID, objstore.Condition{}, nil)
 	if err != nil {
 		h.t.Fatalf("Delete %s/%s %s: %v", bucket, key, versionID, err)
 	}
