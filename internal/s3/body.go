@@ -134,6 +134,9 @@ type receiveSpec struct {
 // Content-MD5 and the claimed checksum. On any failure the data is aborted and the
 // error is S3's; the bytes are never held whole.
 func (s *Service) receive(c *call, spec receiveSpec) (payload, error) {
+	if err := checkObjectLength(c.r); err != nil {
+		return payload{}, err
+	}
 	src, claimed, err := requestBody(c, &spec)
 	if err != nil {
 		return payload{}, err
@@ -149,6 +152,28 @@ func (s *Service) check(c *call, dst io.Writer, spec receiveSpec) error {
 	}
 	_, err = pump(dst, src, spec, claimed)
 	return err
+}
+
+// errTransferEncoding is S3's answer to an object body sent with
+// Transfer-Encoding: chunked rather than a Content-Length (aws-chunked bodies
+// declare their length in x-amz-decoded-content-length and are taken).
+var errTransferEncoding = s3err(http.StatusNotImplemented, "NotImplemented", "A header you provided implies functionality that is not implemented").With(field("Header", "Transfer-Encoding"))
+
+// checkObjectLength refuses an object body (PutObject, UploadPart) whose length
+// is not declared as S3 requires: 501 NotImplemented for Transfer-Encoding:
+// chunked, 411 MissingContentLength when the request has no Content-Length at
+// all (net/http reads such a request as an empty body).
+func checkObjectLength(r *http.Request) error {
+	if sigv4.IsStreaming(r.Header.Get("X-Amz-Content-Sha256")) {
+		return nil
+	}
+	switch {
+	case len(r.TransferEncoding) > 0:
+		return errTransferEncoding
+	case r.ContentLength == 0 && len(r.Header.Values("Content-Length")) == 0:
+		return errMissingLength
+	}
+	return nil
 }
 
 // requestBody returns the payload of c's body, decoding aws-chunked, and the

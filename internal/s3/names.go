@@ -12,7 +12,9 @@ const maxKeyLength = 1024
 // checkBucketName applies S3's general purpose bucket naming rules: 3 to 63
 // characters of lowercase letters, digits, dots and hyphens, starting and ending
 // with a letter or digit, no two adjacent dots, not an IPv4 address, and none of
-// the prefixes and suffixes S3 reserves.
+// the prefixes and suffixes S3 reserves. As S3 does, though its naming rules no
+// longer say so, it also refuses a dot next to a hyphen ("a.-b", "a-.b"): each
+// dot-separated label must start and end with a letter or digit.
 func checkBucketName(name string) error {
 	bad := errInvalidBucketName.With(field("BucketName", name))
 	if len(name) < 3 || len(name) > 63 {
@@ -26,7 +28,7 @@ func checkBucketName(name string) error {
 			if i == 0 || i == len(name)-1 {
 				return bad
 			}
-			if c == '.' && name[i-1] == '.' {
+			if c == '.' && (name[i-1] == '.' || name[i-1] == '-') || c == '-' && name[i-1] == '.' {
 				return bad
 			}
 		default:

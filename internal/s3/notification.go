@@ -67,12 +67,9 @@ type filterRule struct {
 }
 
 // notificationEvents are the event types S3 accepts in a configuration. Stratus
-// sends ObjectCreated, ObjectRemoved and LifecycleExpiration events; the others
-// are accepted, as S3 accepts them, and never happen here.
-var notificationEvents = map[string]bool{}
-
-func init() {
-	for _, e := range strings.Fields(`s3:ReducedRedundancyLostObject
+// sends ObjectCreated, ObjectRemoved, ObjectTagging and LifecycleExpiration
+// events; the others are accepted, as S3 accepts them, and never happen here.
+var notificationEvents = wordSet(`s3:ReducedRedundancyLostObject
 		s3:ObjectCreated:* s3:ObjectCreated:Put s3:ObjectCreated:Post s3:ObjectCreated:Copy
 		s3:ObjectCreated:CompleteMultipartUpload
 		s3:ObjectRemoved:* s3:ObjectRemoved:Delete s3:ObjectRemoved:DeleteMarkerCreated
@@ -83,9 +80,15 @@ func init() {
 		s3:LifecycleExpiration:* s3:LifecycleExpiration:Delete s3:LifecycleExpiration:DeleteMarkerCreated
 		s3:ObjectTagging:* s3:ObjectTagging:Put s3:ObjectTagging:Delete
 		s3:ObjectAnnotation:* s3:ObjectAnnotation:Put s3:ObjectAnnotation:Delete
-		s3:ObjectRetention:Put`) {
-		notificationEvents[e] = true
+		s3:ObjectRetention:Put`)
+
+// wordSet returns the set of the space-separated words of s.
+func wordSet(names string) map[string]bool {
+	set := map[string]bool{}
+	for _, e := range strings.Fields(names) {
+		set[e] = true
 	}
+	return set
 }
 
 // Kinds of destination.
