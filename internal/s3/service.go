@@ -162,6 +162,9 @@ type call struct {
 // ServeHTTP answers one S3 request.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &call{w: w, r: r, info: awsproto.Info(r.Context())}
+	// S3's request ids are 16 upper-case hex characters, not the UUIDs of the
+	// JSON services; the edge's is replaced before anything reports it.
+	c.info.RequestID = newRequestID()
 	h := w.Header()
 	h["X-Amz-Request-Id"] = []string{c.info.RequestID}
 	h["X-Amz-Id-2"] = []string{s.HostID}
