@@ -260,10 +260,18 @@ func pump(dst io.Writer, src io.Reader, spec receiveSpec, claimed func() (string
 	} else {
 		check = store
 	}
-	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
-	w := onlyWriter{io.MultiWriter(append(rest, sum)...)}
-	n, err := io.CopyBuffer(w, onlyReader{io.LimitReader(src, spec.Max+1)}, *bp)
+	var n int64
+	var err error
+	if spec.Size >= parallelFrom {
+		// MD5 is the slowest of the sinks (about the disk's speed on its own):
+		// beside the rest rather than after them.
+		n, err = copyParallel(io.LimitReader(src, spec.Max+1), onlyWriter{io.MultiWriter(rest...)}, sum)
+	} else {
+		bp := bufPool.Get().(*[]byte)
+		w := onlyWriter{io.MultiWriter(append(rest, sum)...)}
+		n, err = io.CopyBuffer(w, onlyReader{io.LimitReader(src, spec.Max+1)}, *bp)
+		bufPool.Put(bp)
+	}
 	p.Size = n
 	if err != nil {
 		return p, bodyError(err)
@@ -318,3 +326,83 @@ func bodyError(err error) error {
 // pooled buffer.
 type onlyWriter struct{ io.Writer }
 type onlyReader struct{ io.Reader }
+
+// piece is one buffer's bytes handed to a sink of copyParallel.
+type piece struct {
+	b    []byte
+	slot int
+}
+
+// parallelFrom is the body size from which copyParallel pays for its goroutines.
+const parallelFrom = 4 << 20
+
+// bigBufPool holds copyParallel's buffers.
+var bigBufPool = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
+
+// copyParallel copies src to each of sinks, each sink in a goroutine of its own
+// over the same buffers, so that the slowest sink, not their sum, sets the pace
+// while the next buffer is read. It returns the bytes read and the first error of
+// the read or of any sink; a failing sink is not written to again.
+func copyParallel(src io.Reader, sinks ...io.Writer) (int64, error) {
+	const nbuf = 3
+	var (
+		bufs  [nbuf]*[]byte
+		busy  [nbuf]sync.WaitGroup // a buffer's sinks still writing it
+		errs  = make([]error, len(sinks))
+		feeds = make([]chan piece, len(sinks))
+		total int64
+		rerr  error
+	)
+	for i := range bufs {
+		bufs[i] = bigBufPool.Get().(*[]byte)
+	}
+	var done sync.WaitGroup
+	for i, w := range sinks {
+		feeds[i] = make(chan piece, nbuf)
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			for p := range feeds[i] {
+				if errs[i] == nil {
+					_, errs[i] = w.Write(p.b)
+				}
+				busy[p.slot].Done()
+			}
+		}()
+	}
+	for k := 0; ; k++ {
+		slot := k % nbuf
+		busy[slot].Wait() // its sinks are done with it
+		n, err := io.ReadFull(src, *bufs[slot])
+		if n > 0 {
+			total += int64(n)
+			busy[slot].Add(len(sinks))
+			for i := range sinks {
+				feeds[i] <- piece{(*bufs[slot])[:n], slot}
+			}
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			rerr = err
+			break
+		}
+	}
+	for i := range sinks {
+		close(feeds[i])
+	}
+	done.Wait()
+	for i := range bufs {
+		bigBufPool.Put(bufs[i])
+	}
+	if rerr != nil {
+		return total, rerr
+	}
+	for _, err := range errs {
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
