@@ -25,6 +25,18 @@ import (
 type serverProcess struct {
 	cmd *exec.Cmd
 	URL string
+
+	mu   sync.Mutex
+	tail []string // the last lines of its log, shown when the test fails
+}
+
+func (sp *serverProcess) logLine(line string) {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	if len(sp.tail) == 200 {
+		sp.tail = sp.tail[1:]
+	}
+	sp.tail = append(sp.tail, line)
 }
 
 func startServerProcess(t *testing.T, bin, dataDir string, flags ...string) *serverProcess {
@@ -39,11 +51,20 @@ func startServerProcess(t *testing.T, bin, dataDir string, flags ...string) *ser
 		t.Fatal(err)
 	}
 	sp := &serverProcess{cmd: cmd}
-	t.Cleanup(func() { sp.stop() })
+	t.Cleanup(func() {
+		sp.stop()
+		if t.Failed() {
+			sp.mu.Lock()
+			t.Logf("the server's log (%s), last lines:\n%s", dataDir, strings.Join(sp.tail, "\n"))
+			sp.mu.Unlock()
+		}
+	})
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
+		sc.Buffer(nil, 1<<20)
 		for sc.Scan() {
+			sp.logLine(sc.Text())
 			if _, rest, ok := strings.Cut(sc.Text(), "endpoint="); ok {
 				url, _, _ := strings.Cut(rest, " ")
 				select {

@@ -97,11 +97,11 @@ func TestS3BackupExample(t *testing.T) {
 
 	const objects = 100 // the big one and 99 small ones
 	var made atomic.Int64
-	put := func(c *s3.Client, key string) bool {
+	put := func(c *s3.Client, key string) error {
 		body := make([]byte, 1024+len(key)*97)
 		rand.Read(body) //nolint:errcheck
 		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("source"), Key: aws.String(key), Body: bytes.NewReader(body)})
-		return err == nil
+		return err
 	}
 	noRetry := s3.New(sc.Options(), func(o *s3.Options) { o.Retryer = aws.NopRetryer{} })
 	acked := acceptUntilKilled(t, sp, 40, "object", func(g, i int) (string, bool) {
@@ -110,7 +110,7 @@ func TestS3BackupExample(t *testing.T) {
 			return "", false
 		}
 		key := fmt.Sprintf("small/%d-%03d.txt", g, i)
-		if !put(noRetry, key) {
+		if put(noRetry, key) != nil {
 			return "", false
 		}
 		made.Add(1)
@@ -122,8 +122,8 @@ func TestS3BackupExample(t *testing.T) {
 	sc = s3Client(sp.URL)
 	for i := 0; len(acked) < objects-1; i++ {
 		key := fmt.Sprintf("small/after-%03d.txt", i)
-		if !put(sc, key) {
-			t.Fatalf("put %s after the restart failed", key)
+		if err := put(sc, key); err != nil {
+			t.Fatalf("put %s after the restart: %v", key, err)
 		}
 		acked = append(acked, key)
 	}

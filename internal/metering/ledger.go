@@ -100,7 +100,11 @@ func (l *Ledger) Open(ctx context.Context) error {
 	cons, err := st.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
 		Durable:       rollupName,
 		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       time.Minute,
+		// A batch handed to a consumer that stopped (a clean stop can leave one
+		// in its buffer, a kill -9 one in flight) blocks every later one until
+		// AckWait; rolling one up takes milliseconds and is idempotent, so a
+		// short wait costs nothing and a restart rolls up at once.
+		AckWait:       5 * time.Second,
 		MaxAckPending: 1, // strictly in order: a rollup skips a sequence it has passed
 	})
 	if err != nil {
@@ -184,6 +188,28 @@ func (l *Ledger) Close(ctx context.Context) error {
 	return nil
 }
 
+// settle waits a little for the rollup to take in what was just stored, so a
+// clean stop leaves nothing for the next start to wait on.
+func (l *Ledger) settle(most time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	info, err := l.stream.Info(ctx)
+	cancel()
+	if err != nil {
+		return
+	}
+	deadline := time.After(most)
+	poll := time.NewTicker(20 * time.Millisecond) // a query may take the kick
+	defer poll.Stop()
+	for l.applied.Load() < info.State.LastSeq {
+		select {
+		case <-l.appliedC:
+		case <-poll.C:
+		case <-deadline:
+			return
+		}
+	}
+}
+
 func (l *Ledger) publishLoop() {
 	defer l.done.Done()
 	t := time.NewTicker(l.FlushEvery)
@@ -194,6 +220,7 @@ func (l *Ledger) publishLoop() {
 			if err := l.Flush(context.Background()); err != nil {
 				slog.Error("metering: usage records lost at shutdown", "err", err)
 			}
+			l.settle(2 * time.Second)
 			l.cancel()
 			return
 		case <-t.C:

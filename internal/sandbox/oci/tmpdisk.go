@@ -187,11 +187,12 @@ func (d *tmpDisks) create(mb int) (dk *tmpDisk, err error) {
 		return nil, err
 	}
 	n := strconv.FormatUint(d.seq.Add(1), 10)
-	dk = &tmpDisk{d: d, mb: mb, img: filepath.Join(d.dir, n+".img"), mnt: filepath.Join(d.dir, n)}
+	img, mnt := filepath.Join(d.dir, n+".img"), filepath.Join(d.dir, n)
+	dk = &tmpDisk{d: d, mb: mb, img: img, mnt: mnt}
 	defer func() {
-		if err != nil {
-			os.Remove(dk.img)
-			os.Remove(dk.mnt)
+		if err != nil { // dk is nil by now: a failing return clears it
+			os.Remove(img)
+			os.Remove(mnt)
 		}
 	}()
 	f, err := os.OpenFile(dk.img, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
