@@ -98,8 +98,8 @@ func (l *Ledger) Open(ctx context.Context) error {
 		return fmt.Errorf("metering: rollup bucket: %w", err)
 	}
 	cons, err := st.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
-		Durable:       rollupName,
-		AckPolicy:     jetstream.AckExplicitPolicy,
+		Durable:   rollupName,
+		AckPolicy: jetstream.AckExplicitPolicy,
 		// A batch handed to a consumer that stopped (a clean stop can leave one
 		// in its buffer, a kill -9 one in flight) blocks every later one until
 		// AckWait; rolling one up takes milliseconds and is idempotent, so a
