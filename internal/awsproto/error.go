@@ -26,6 +26,10 @@ type Error struct {
 	// Fields are further elements of the error body, in order, for protocols
 	// whose errors carry them (S3's BucketName, Key, Condition, ArgumentName...).
 	Fields []Field
+
+	// Members are further members of an awsJson error body (DynamoDB's
+	// CancellationReasons, or the Item of a failed condition check).
+	Members map[string]any
 }
 
 // Field is one extra element of an error body.

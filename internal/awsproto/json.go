@@ -71,11 +71,7 @@ func WriteAWSJSON(w http.ResponseWriter, contentType string, v any) {
 // X-Amzn-ErrorType with the code, and {"__type": code, "message": message}. Errors
 // that are not an *Error render as ServiceException and leak nothing.
 func WriteAWSJSONError(w http.ResponseWriter, contentType string, err error) {
-	e := As(err)
-	b, _ := json.Marshal(struct {
-		Type    string `json:"__type"`
-		Message string `json:"message"`
-	}{e.Code, e.Message})
+	e, b := EncodeAWSJSONError("", err)
 	h := w.Header()
 	h["X-Amzn-Errortype"] = []string{e.Code}
 	h["Content-Type"] = []string{contentType}
@@ -86,4 +82,34 @@ func WriteAWSJSONError(w http.ResponseWriter, contentType string, err error) {
 	}
 	w.WriteHeader(status)
 	w.Write(b) //nolint:errcheck
+}
+
+// EncodeAWSJSONError returns err's *Error (ServiceFailure for any other error)
+// and its awsJson body: {"__type": code, "message": message} and e.Members
+// (a member "Message" replaces "message").
+// A namespace ("com.amazonaws.dynamodb.v20120810") qualifies __type as
+// namespace#code, as services of that model answer it.
+func EncodeAWSJSONError(namespace string, err error) (*Error, []byte) {
+	e := As(err)
+	typ := e.Code
+	if namespace != "" {
+		typ = namespace + "#" + e.Code
+	}
+	if len(e.Members) == 0 {
+		b, _ := json.Marshal(struct {
+			Type    string `json:"__type"`
+			Message string `json:"message"`
+		}{typ, e.Message})
+		return e, b
+	}
+	m := make(map[string]any, len(e.Members)+2)
+	for k, v := range e.Members {
+		m[k] = v
+	}
+	m["__type"] = typ
+	if _, ok := m["Message"]; !ok { // some errors spell it so (DynamoDB's TransactionCanceledException)
+		m["message"] = e.Message
+	}
+	b, _ := json.Marshal(m)
+	return e, b
 }
