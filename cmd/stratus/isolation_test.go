@@ -304,7 +304,12 @@ func TestLimitsSeenFromInside(t *testing.T) {
 		}
 	}
 
-	createFn(t, c, "mem", "alloc", func(in *lambda.CreateFunctionInput) { in.MemorySize = aws.Int32(256) })
+	// The timeout is generous because 256 MB buys 14% of a vCPU, and on VMs whose
+	// memory the host backs lazily each first-touched page costs ~10 µs.
+	createFn(t, c, "mem", "alloc", func(in *lambda.CreateFunctionInput) {
+		in.MemorySize = aws.Int32(256)
+		in.Timeout = aws.Int32(60)
+	})
 	if out := invokeFn(t, c, "mem", `{"MB":200}`); out.FunctionError != nil {
 		t.Errorf("200 MB of 256: %s", out.Payload)
 	}
