@@ -31,7 +31,11 @@ import (
 	"github.com/stratus-run/stratus/internal/async"
 	"github.com/stratus-run/stratus/internal/awsproto/sigv4"
 	"github.com/stratus-run/stratus/internal/blob"
+	"github.com/stratus-run/stratus/internal/dynamodb"
+	ddbstore "github.com/stratus-run/stratus/internal/dynamodb/tablestore/bolt"
 	"github.com/stratus-run/stratus/internal/edge"
+	"github.com/stratus-run/stratus/internal/esm"
+	"github.com/stratus-run/stratus/internal/eventsource"
 	"github.com/stratus-run/stratus/internal/invoke"
 	"github.com/stratus-run/stratus/internal/lambda"
 	"github.com/stratus-run/stratus/internal/logs"
@@ -341,6 +345,20 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := s3svc.Open(ctx); err != nil {
 		return err
 	}
+	tables, err := ddbstore.Open(filepath.Join(m.DataDir, "dynamodb"), ddbstore.Options{})
+	if err != nil {
+		return err
+	}
+	defer tables.Close() //nolint:errcheck // after the DynamoDB service stopped
+	ddb := &dynamodb.Service{Store: tables, Region: m.Region}
+	if err := ddb.Open(ctx); err != nil {
+		return err
+	}
+	mappings := &esm.Service{Store: st, Functions: lam, Region: m.Region,
+		Streams: map[string]eventsource.Streams{"dynamodb": ddb.StreamSource()}}
+	if err := mappings.Open(ctx); err != nil {
+		return err
+	}
 	internal := http.NewServeMux()
 	internal.HandleFunc("GET /_stratus/health", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -352,8 +370,10 @@ func (m *Main) Run(ctx context.Context) error {
 	internal.HandleFunc(async.StatsPath, queue.ServeStats)
 	eg.Internal = internal
 	eg.Metrics = prom.Handler()
-	// S3 last: it takes the unsigned requests that name no other service.
-	eg.Services = []edge.Service{lam, cwl, gw, s3svc}
+	// Event source mappings before Lambda: they share its signing name and
+	// its /2015-03-31/ paths. S3 last: it takes the unsigned requests that
+	// name no other service.
+	eg.Services = []edge.Service{mappings, lam, cwl, gw, ddb, s3svc}
 	eg.Apps = []edge.App{{Label: "execute-api", Serve: gw.ServeExecuteAPI}, {Label: "lambda-url", Serve: lam.ServeFunctionURL}}
 
 	logger.Info("stratus is serving", "endpoint", eg.URL(), "data_dir", m.DataDir, "sandbox", sb.Name(), "auth", m.Auth)
@@ -365,7 +385,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	errs := []error{eg.Close(sctx), s3svc.Close(sctx), queue.Close(sctx), gw.Close(sctx), lam.Close(sctx), engine.Close(sctx), ledger.Close(sctx), logSink.Close(sctx), cwl.Close(sctx)}
+	errs := []error{eg.Close(sctx), mappings.Close(sctx), ddb.Close(sctx), s3svc.Close(sctx), queue.Close(sctx), gw.Close(sctx), lam.Close(sctx), engine.Close(sctx), ledger.Close(sctx), logSink.Close(sctx), cwl.Close(sctx)}
 	return errors.Join(errs...)
 }
 
