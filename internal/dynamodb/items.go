@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/stratus-run/stratus/internal/awsproto"
 	"github.com/stratus-run/stratus/internal/dynamodb/attr"
 	"github.com/stratus-run/stratus/internal/dynamodb/expr"
 	"github.com/stratus-run/stratus/internal/dynamodb/tablestore"
@@ -306,7 +305,7 @@ func (s *Service) putItem(ctx context.Context, r *http.Request) (any, error) {
 		return nil, err
 	}
 	if in.Item == nil {
-		return nil, awsproto.Validation("null", "item", "Member must not be null")
+		return nil, validation("1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null")
 	}
 	if err := checkPutReturn(in.ReturnValues); err != nil {
 		return nil, err

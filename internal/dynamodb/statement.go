@@ -26,7 +26,7 @@ const maxBatchStatements = 25
 // errNoKeyCondition refuses an UPDATE or DELETE (or a batched or
 // transactional SELECT) whose WHERE does not name the whole primary key.
 // Wording unconfirmed.
-var errNoKeyCondition = validation("Where clause does not contain a mentioned primary key condition")
+var errNoKeyCondition = validation("Where clause does not contain a mandatory equality on all key attributes")
 
 type executeStatementInput struct {
 	Statement                           string       `json:"Statement"`

@@ -142,7 +142,7 @@ func (s *Service) txActions(ctx context.Context, items []transactWriteItem) ([]*
 		}
 		field := fmt.Sprintf("transactItems.%d.member.%s", i+1, []string{"put", "update", "delete", "conditionCheck"}[kind])
 		if ta.TableName == "" {
-			return nil, awsproto.Validation("null", field+".tableName", "Member must not be null")
+			return nil, validation("1 validation error detected: Value null at '" + field + ".tableName' failed to satisfy constraint: Member must not be null")
 		}
 		if err := checkEnum(ta.ReturnValuesOnConditionCheckFailure, field+".returnValuesOnConditionCheckFailure", onFailureEnum); err != nil {
 			return nil, err

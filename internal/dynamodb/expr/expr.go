@@ -5,15 +5,17 @@
 // KeyConditions, QueryFilter, ScanFilter, AttributeUpdates, AttributesToGet)
 // are translated into the same evaluators.
 //
-// Parsing is in three steps, because DynamoDB reports its errors in that
-// order: the lexer and a recursive-descent parser report syntax errors; a
-// validation pass over the tree reports the semantic errors (reserved words,
-// undefined placeholders, operand types, overlapping paths) in DynamoDB's
-// order of precedence; evaluation reports runtime errors (update operands of
-// the wrong type, invalid document paths).
+// Errors come in three kinds, because DynamoDB reports them so: a syntax
+// error stops the parse at once; semantic errors (reserved words, undefined
+// placeholders, operand types, overlapping paths) are collected while the
+// whole expression parses and the first of the first class is answered, in
+// an order each grammar fixes (errs.go); runtime errors (an update operand
+// of the wrong type, a document path the item does not have) come from
+// evaluation.
 //
-// Where a message could not be confirmed against AWS's own answers, the code
-// says where it came from.
+// The grammars and messages follow what AWS answers as dynalite's tests,
+// ScyllaDB Alternator's tests and DynamoDB Local record it; where a message
+// could not be confirmed that way, the code says where it came from.
 package expr
 
 import (
@@ -30,12 +32,14 @@ import (
 // developer guide's service quotas).
 const (
 	maxExprSize   = 4096 // bytes in one expression
-	maxOperators  = 300  // operators and functions in one expression
+	maxOperators  = 300  // operators in one expression (see parser.operator)
 	maxInOperands = 100  // operands on the right of IN
 	maxPathDepth  = 32   // elements of one document path
 )
 
-// Params are a request's ExpressionAttributeNames and ExpressionAttributeValues, shared by all of its expressions; they record which were used.
+// Params are a request's ExpressionAttributeNames and
+// ExpressionAttributeValues, shared by all of its expressions, which record
+// the ones they use for Unused.
 type Params struct {
 	names      map[string]string
 	values     attr.Item
@@ -49,31 +53,27 @@ type Params struct {
 // empty, makes every later Parse call fail with DynamoDB's message for it.
 func NewParams(names map[string]string, values attr.Item) *Params {
 	p := &Params{names: names, values: values, usedNames: map[string]bool{}, usedValues: map[string]bool{}}
-	// DynamoDB checks the maps before it parses any expression; dynalite's
-	// validations/index.js has the same wording.
-	switch {
-	case names != nil && len(names) == 0:
-		p.err = validation("ExpressionAttributeNames must not be empty")
-	case values != nil && len(values) == 0:
-		p.err = validation("ExpressionAttributeValues must not be empty")
-	}
+	// DynamoDB checks the maps, names first, before it parses any
+	// expression (dynalite's validations/index.js).
+	p.err = checkKeys("ExpressionAttributeNames", names != nil, sortedKeys(names), '#')
 	if p.err == nil {
-		for _, k := range sortedKeys(names) {
-			if !validPlaceholder(k, '#') {
-				p.err = validation(`ExpressionAttributeNames contains invalid key: Syntax error; key: "` + k + `"`)
-				break
-			}
-		}
-	}
-	if p.err == nil {
-		for _, k := range sortedKeys(values) {
-			if !validPlaceholder(k, ':') {
-				p.err = validation(`ExpressionAttributeValues contains invalid key: Syntax error; key: "` + k + `"`)
-				break
-			}
-		}
+		p.err = checkKeys("ExpressionAttributeValues", values != nil, sortedKeys(values), ':')
 	}
 	return p
+}
+
+// checkKeys refuses a placeholder map that is present but empty, or has a
+// key that is not lead followed by letters, digits and underscores.
+func checkKeys(param string, present bool, keys []string, lead byte) error {
+	if present && len(keys) == 0 {
+		return validation(param + " must not be empty")
+	}
+	for _, k := range keys {
+		if !validPlaceholder(k, lead) {
+			return validation(param + ` contains invalid key: Syntax error; key: "` + k + `"`)
+		}
+	}
+	return nil
 }
 
 func validPlaceholder(k string, lead byte) bool {
@@ -114,6 +114,14 @@ func (p *Params) Unused() error {
 		return validation("Value provided in ExpressionAttributeValues unused in expressions: keys: {" + strings.Join(unused, ", ") + "}")
 	}
 	return nil
+}
+
+// check returns the error that makes every Parse with p fail, if any.
+func (p *Params) check() error {
+	if p == nil {
+		return nil
+	}
+	return p.err
 }
 
 // name resolves #n, recording its use.

@@ -4,108 +4,138 @@ import (
 	"github.com/stratus-run/stratus/internal/dynamodb/attr"
 )
 
-// KeyPart is one condition of a KeyConditionExpression, on one key attribute.
+// KeyPart is one condition of a KeyConditionExpression (or of the legacy
+// KeyConditions), on one top-level key attribute.
 type KeyPart struct {
-	Name   string
-	Op     string // "=", "<", "<=", ">", ">=", "BETWEEN", "BEGINS_WITH"
-	Values []attr.Value
+	Name   string       // attribute name (placeholders resolved)
+	Op     string       // "=", "<", "<=", ">", ">=", "BETWEEN", "BEGINS_WITH"
+	Values []attr.Value // 1, or 2 for BETWEEN
 }
 
-var keyConditionErrorOrder = []string{eUnknownFn, eReserved, eDepth, eAttrName, eAttrVal, eOperand, eFunction}
-
 // ParseKeyCondition parses a KeyConditionExpression: one or two conditions
-// joined by AND, each comparing a top-level attribute with values.
+// joined by AND, each comparing a top-level attribute with values (either
+// way round: ":lo <= sk" is "sk >= :lo"), BETWEEN or begins_with. Which
+// attributes are the keys is the caller's to check.
 func ParseKeyCondition(src string, ps *Params) ([]KeyPart, error) {
 	const param = "KeyConditionExpression"
-	if ps != nil && ps.err != nil {
-		return nil, ps.err
-	}
-	if err := checkSize(param, src); err != nil {
-		return nil, err
-	}
-	p := newParser(param, src)
-	var e errs
-	c, err := p.or(ps, &e)
+	root, p, err := parseConditionTree(param, src, ps)
 	if err != nil {
 		return nil, err
 	}
-	if p.peek().kind != tEOF {
-		return nil, p.syntaxError()
-	}
-	if err := e.first(conditionErrorOrder...); err != nil {
+	// Unlike the other condition expressions, DynamoDB accepts
+	// "((pk = :pk)) AND ((sk = :sk))" here (dynamodb-conformance's
+	// keyConditionParens test), so redundant parentheses are not checked.
+	if err := p.errs.conditionError(); err != nil {
 		return nil, err
 	}
-	var parts []KeyPart
-	var collect func(c *cond) error
-	collect = func(c *cond) error {
-		switch c.kind {
-		case cAnd:
-			for _, k := range c.kids {
-				if err := collect(k); err != nil {
-					return err
-				}
-			}
-			return nil
-		case cOr, cNot:
-			op := "OR"
-			if c.kind == cNot {
-				op = "NOT"
-			}
-			return invalid(param, "Invalid operator used in KeyConditionExpression: %s", op)
-		case cIn:
-			return invalid(param, "Invalid operator used in KeyConditionExpression: IN")
-		case cCompare:
-			if c.cmp == "<>" {
-				return invalid(param, "Invalid operator used in KeyConditionExpression: <>")
-			}
-			return part(param, c.cmp, c.args, &parts)
-		case cBetween:
-			return part(param, "BETWEEN", c.args, &parts)
-		case cFunc:
-			if c.fn != "begins_with" {
-				return invalid(param, "Invalid operator used in KeyConditionExpression: %s", c.fn)
-			}
-			return part(param, "BEGINS_WITH", c.args, &parts)
+	var kc keyConds
+	if err := kc.walk(root); err != nil {
+		return nil, err
+	}
+	for _, kp := range kc.parts {
+		if err := checkLegacy(legacyOps[kp.Op], kp.Values, true); err != nil {
+			return nil, err
 		}
-		return invalid(param, "Invalid condition in KeyConditionExpression")
 	}
-	if err := collect(c); err != nil {
-		return nil, err
+	if len(kc.parts) > 2 {
+		return nil, errConditionCount
 	}
-	if len(parts) > 2 {
-		return nil, invalid(param, "The expression has too many key conditions")
-	}
-	if len(parts) == 2 && parts[0].Name == parts[1].Name {
-		return nil, invalid(param, "KeyConditionExpressions must only contain one condition per key")
-	}
-	return parts, nil
+	return kc.parts, nil
 }
 
-// part adds one key condition: a top-level attribute on the left, values on the right.
-func part(param, op string, args []*operand, parts *[]KeyPart) error {
-	key := args[0]
-	if key.kind != oPath {
-		if len(args) == 2 && args[1].kind == oPath {
-			// :v = a is accepted the other way round for =, as DynamoDB does.
-			if op != "=" {
-				return invalid(param, "Invalid condition in KeyConditionExpression: %s operator must have the key attribute as its first operand", op)
+// errConditionCount is DynamoDB's answer to a key condition with no part or
+// more than two (dynalite's tests, for both KeyConditionExpression and
+// KeyConditions).
+var errConditionCount = validation("Conditions can be of length 1 or 2 only")
+
+// The messages of a key condition's structure, as dynalite's tests record
+// AWS's answers: without the "Invalid KeyConditionExpression: " prefix, but
+// for the nested attributes one, which another emulator recorded from AWS
+// in 2026 with the prefix.
+const (
+	keyBadOperator   = "Invalid operator used in KeyConditionExpression: "
+	keyBadCondition  = "Invalid condition in KeyConditionExpression: "
+	keyNestedOps     = "KeyConditionExpressions cannot contain nested operations"
+	keyNestedAttrs   = "Invalid KeyConditionExpression: KeyConditionExpressions cannot have conditions on nested attributes"
+	keyMultipleNames = keyBadCondition + "Multiple attribute names used in one condition"
+	keyNoAttribute   = keyBadCondition + "No key attribute specified"
+	keyOnePerKey     = "KeyConditionExpressions must only contain one condition per key"
+)
+
+type keyConds struct {
+	parts []KeyPart
+}
+
+// flipped is a comparator with its operands swapped.
+var flipped = map[string]string{"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+// walk checks c, in the order DynamoDB does (each node before its
+// operands, left to right), and collects its parts.
+func (kc *keyConds) walk(c *cond) error {
+	switch {
+	case c.kind == cOr:
+		return validation(keyBadOperator + "OR")
+	case c.kind == cNot:
+		return validation(keyBadOperator + "NOT")
+	case c.kind == cIn:
+		return validation(keyBadOperator + "IN")
+	case c.kind == cCompare && c.cmp == "<>":
+		return validation(keyBadOperator + "<>")
+	case c.kind == cFunc && c.fn != "begins_with":
+		return validation(keyBadOperator + c.fn)
+	case c.kind == cBetween && c.args[0].kind != oPath:
+		return validation(keyBadCondition + "BETWEEN operator must have the key attribute as its first operand")
+	case c.kind == cFunc && c.args[0].kind != oPath:
+		return validation(keyBadCondition + "begins_with operator must have the key attribute as its first operand")
+	case c.kind == cAnd:
+		for _, k := range c.kids {
+			if err := kc.walk(k); err != nil {
+				return err
 			}
-			args = []*operand{args[1], args[0]}
-			key = args[0]
-		} else {
-			return invalid(param, "Invalid condition in KeyConditionExpression: No key attribute specified")
+		}
+		return nil
+	}
+	key := -1
+	for i, a := range c.args {
+		switch a.kind {
+		case oPath:
+			if key >= 0 {
+				return validation(keyMultipleNames)
+			}
+			if len(a.path) > 1 {
+				return validation(keyNestedAttrs)
+			}
+			key = i
+		case oCall:
+			return validation(keyNestedOps) // size(), the only function an operand can be
 		}
 	}
-	if len(key.path) != 1 {
-		return invalid(param, "KeyConditionExpressions cannot contain nested attributes; attribute: %s", key.path)
+	if key < 0 {
+		return validation(keyNoAttribute)
 	}
-	kp := KeyPart{Name: key.path[0].name, Op: op}
-	for _, a := range args[1:] {
-		if a.kind != oValue {
-			return invalid(param, "Invalid condition in KeyConditionExpression: %s operator must have values on the right", op)
+	name := c.args[key].path[0].name
+	for _, kp := range kc.parts {
+		if kp.Name == name {
+			return validation(keyOnePerKey)
 		}
-		kp.Values = append(kp.Values, a.val)
 	}
-	*parts = append(*parts, kp)
+	kp := KeyPart{Name: name}
+	switch c.kind {
+	case cCompare:
+		kp.Op = c.cmp
+		if key != 0 {
+			kp.Op = flipped[c.cmp]
+		}
+	case cBetween:
+		kp.Op = "BETWEEN"
+	default:
+		kp.Op = "BEGINS_WITH"
+	}
+	for i, a := range c.args {
+		if i != key {
+			kp.Values = append(kp.Values, a.val)
+		}
+	}
+	kc.parts = append(kc.parts, kp)
 	return nil
 }

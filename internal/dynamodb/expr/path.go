@@ -26,25 +26,37 @@ type rawElem struct {
 	isIndex bool
 }
 
-// parsePath parses name ( '.' name | '[' digits ']' )*, the current token
-// being the first name (an identifier or a #name).
-func (p *parser) parsePath() ([]rawElem, error) {
+// pathName reads one name element of a path: an identifier the grammar does
+// not keep for itself, or a #name.
+func (p *parser) pathName() (rawElem, error) {
 	t := p.peek()
-	if t.kind != tIdent && t.kind != tName {
-		return nil, p.syntaxError()
+	if (t.kind != tIdent || p.grammarWord(t)) && t.kind != tName {
+		return rawElem{}, p.syntaxError()
 	}
 	p.next()
-	raw := []rawElem{{tok: t}}
+	return rawElem{tok: t}, nil
+}
+
+// path parses name ( '.' name | '[' digits ']' )*.
+func (p *parser) path() ([]rawElem, error) {
+	head, err := p.pathName()
+	if err != nil {
+		return nil, err
+	}
+	return p.pathTail([]rawElem{head})
+}
+
+// pathTail parses the '.' name and '[' digits ']' elements after raw.
+func (p *parser) pathTail(raw []rawElem) ([]rawElem, error) {
 	for {
 		switch {
 		case p.is("."):
 			p.next()
-			t := p.peek()
-			if t.kind != tIdent && t.kind != tName {
-				return nil, p.syntaxError()
+			e, err := p.pathName()
+			if err != nil {
+				return nil, err
 			}
-			p.next()
-			raw = append(raw, rawElem{tok: t})
+			raw = append(raw, e)
 		case p.is("["):
 			p.next()
 			t := p.peek()
@@ -53,8 +65,8 @@ func (p *parser) parsePath() ([]rawElem, error) {
 			}
 			n, err := strconv.Atoi(t.text)
 			if err != nil || n > 1<<31-1 {
-				// DynamoDB Local's catalogue has "List index is not within the
-				// allowable range"; the detail is unconfirmed.
+				// DynamoDB Local's message catalogue has "List index is not
+				// within the allowable range"; the detail is unconfirmed.
 				return nil, invalid(p.param, "List index is not within the allowable range; index: %s", t.text)
 			}
 			p.next()
@@ -68,19 +80,36 @@ func (p *parser) parsePath() ([]rawElem, error) {
 	}
 }
 
-// reservedIn returns the first identifier of raw that is a reserved word.
-func reservedIn(raw []rawElem) (string, bool) {
-	for _, e := range raw {
-		if !e.isIndex && e.tok.kind == tIdent && isReserved(e.tok.text) {
-			return e.tok.text, true
+// notePath records the errors of raw's elements from from on (reserved
+// words, undefined #names) and of raw as a whole (its depth), and returns
+// raw resolved, or nil when a #name is undefined.
+func (p *parser) notePath(raw []rawElem, from int) path {
+	if len(raw) > maxPathDepth {
+		// Wording from DynamoDB Local's message catalogue (DOC_PATH_TOO_DEEP);
+		// the detail "nesting levels: 33" is what DynamoDB Local answers.
+		p.errs.add(eDepth, invalid(p.param, "The document path has too many nesting levels; nesting levels: %d", len(raw)))
+	}
+	for _, e := range raw[from:] {
+		switch {
+		case e.isIndex:
+		case e.tok.kind == tIdent:
+			if isReserved(e.tok.text) {
+				p.errs.add(eReserved, invalid(p.param, "Attribute name is a reserved keyword; reserved keyword: %s", e.tok.text))
+			}
+		default:
+			if _, ok := p.ps.name(e.tok.text); !ok {
+				err := invalid(p.param, "An expression attribute name used in the document path is not defined; attribute name: %s", e.tok.text)
+				p.errs.add(eAttrName, err)
+				p.errs.add(ePlaceholder, err)
+			}
 		}
 	}
-	return "", false
+	return resolve(raw, p.ps)
 }
 
-// resolve turns raw into a path, looking #names up in ps. It returns the
-// first undefined #name when there is one.
-func resolve(raw []rawElem, ps *Params) (path, string, bool) {
+// resolve turns raw into a path, looking #names up in ps; nil when one is
+// not defined.
+func resolve(raw []rawElem, ps *Params) path {
 	out := make(path, len(raw))
 	for i, e := range raw {
 		switch {
@@ -89,17 +118,17 @@ func resolve(raw []rawElem, ps *Params) (path, string, bool) {
 		case e.tok.kind == tName:
 			n, ok := ps.name(e.tok.text)
 			if !ok {
-				return nil, e.tok.text, false
+				return nil
 			}
 			out[i] = elem{name: n}
 		default:
 			out[i] = elem{name: e.tok.text}
 		}
 	}
-	return out, "", true
+	return out
 }
 
-// String is the path as DynamoDB prints it in overlap messages: [a, b, [2]].
+// String is the path as DynamoDB prints it in its messages: [a, b, [2]].
 func (pa path) String() string {
 	var b strings.Builder
 	b.WriteByte('[')
@@ -166,60 +195,64 @@ func (pa path) get(item attr.Item) (attr.Value, bool) {
 		return attr.Value{}, false
 	}
 	for _, e := range pa[1:] {
-		switch {
-		case e.isIndex && v.Kind == attr.L:
-			if e.index >= len(v.List) {
-				return attr.Value{}, false
-			}
-			v = v.List[e.index]
-		case !e.isIndex && v.Kind == attr.M:
-			v, ok = v.Map[e.name]
-			if !ok {
-				return attr.Value{}, false
-			}
-		default:
+		if v, ok = childOf(v, e); !ok {
 			return attr.Value{}, false
 		}
 	}
 	return v, true
 }
 
-// overlapError returns DynamoDB's error for the first two paths of paths that
-// overlap (one is a prefix of the other), or else that conflict (one indexes
-// a list where the other names a map key), or nil.
-func overlapError(param string, paths []path) error {
-	var conflict error
+// childOf is v's element e: a list's element, a map's entry.
+func childOf(v attr.Value, e elem) (attr.Value, bool) {
+	switch {
+	case e.isIndex && v.Kind == attr.L:
+		if e.index < len(v.List) {
+			return v.List[e.index], true
+		}
+	case !e.isIndex && v.Kind == attr.M:
+		c, ok := v.Map[e.name]
+		return c, ok
+	}
+	return attr.Value{}, false
+}
+
+// notePathClash records the first two of paths that overlap (one is a
+// prefix of the other) and the first two that conflict (they agree up to an
+// element that is an index in one and a name in the other), each path
+// checked against those before it, as DynamoDB reports them. A nil path (an
+// undefined #name) clashes with nothing.
+func (p *parser) notePathClash(paths []path) {
 	for j := 1; j < len(paths); j++ {
 		for i := 0; i < j; i++ {
 			a, b := paths[i], paths[j]
-			overlap := true
-			for k := 0; k < len(a) && k < len(b); k++ {
-				if a[k].isIndex != b[k].isIndex {
-					if conflict == nil {
-						conflict = invalid(param, "Two document paths conflict with each other; must remove or rewrite one of these paths; path one: %s, path two: %s", a, b)
-					}
-					overlap = false
-					break
-				}
-				if a[k] != b[k] {
-					overlap = false
-					break
-				}
+			if a == nil || b == nil {
+				continue
 			}
-			if overlap {
-				return invalid(param, "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: %s, path two: %s", a, b)
+			switch clash(a, b) {
+			case clashOverlap:
+				p.errs.add(eOverlap, invalid(p.param, "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: %s, path two: %s", a, b))
+				return
+			case clashConflict:
+				p.errs.add(eConflict, invalid(p.param, "Two document paths conflict with each other; must remove or rewrite one of these paths; path one: %s, path two: %s", a, b))
 			}
 		}
 	}
-	return conflict
 }
 
-// depthError refuses a path deeper than DynamoDB allows.
-func depthError(param string, raw []rawElem) error {
-	if len(raw) > maxPathDepth {
-		// Wording from DynamoDB Local's message catalogue (DOC_PATH_TOO_DEEP);
-		// the detail is unconfirmed.
-		return invalid(param, "The document path has too many nesting levels; nesting levels: %d", len(raw))
+const (
+	clashNone = iota
+	clashOverlap
+	clashConflict
+)
+
+func clash(a, b path) int {
+	for k := 0; k < len(a) && k < len(b); k++ {
+		if a[k].isIndex != b[k].isIndex {
+			return clashConflict
+		}
+		if a[k] != b[k] {
+			return clashNone
+		}
 	}
-	return nil
+	return clashOverlap
 }

@@ -1,7 +1,7 @@
 package expr
 
 import (
-	"sort"
+	"slices"
 
 	"github.com/stratus-run/stratus/internal/dynamodb/attr"
 )
@@ -12,22 +12,21 @@ type Projection struct {
 	paths []path
 }
 
-var projectionErrorOrder = []string{eReserved, eDepth, eAttrName, eOverlap, eConflict}
-
-// ParseProjection parses a ProjectionExpression: paths separated by commas.
+// ParseProjection parses a ProjectionExpression: document paths separated
+// by commas. Errors are DynamoDB's ValidationExceptions.
 func ParseProjection(src string, ps *Params) (*Projection, error) {
 	const param = "ProjectionExpression"
-	if ps != nil && ps.err != nil {
-		return nil, ps.err
+	if err := ps.check(); err != nil {
+		return nil, err
 	}
 	if err := checkSize(param, src); err != nil {
 		return nil, err
 	}
-	p := newParser(param, src)
-	var e errs
+	// A projection has no keywords: "and" is a reserved word like any other.
+	p := newParser(param, src, ps, nil)
 	pr := &Projection{}
 	for {
-		o, err := p.pathOperand(ps, &e)
+		o, err := p.pathOperand()
 		if err != nil {
 			return nil, err
 		}
@@ -40,12 +39,8 @@ func ParseProjection(src string, ps *Params) (*Projection, error) {
 	if p.peek().kind != tEOF {
 		return nil, p.syntaxError()
 	}
-	if e.byClass[eAttrName] == nil {
-		if err := overlapError(param, pr.paths); err != nil {
-			e.add(eOverlap, err)
-		}
-	}
-	if err := e.first(projectionErrorOrder...); err != nil {
+	p.notePathClash(pr.paths)
+	if err := p.errs.firstOf(eReserved, eDepth, eAttrName, eOverlap, eConflict); err != nil {
 		return nil, err
 	}
 	return pr, nil
@@ -54,31 +49,33 @@ func ParseProjection(src string, ps *Params) (*Projection, error) {
 // FromAttributesToGet is the legacy AttributesToGet: top-level names, which
 // need no placeholders and may be reserved words.
 func FromAttributesToGet(names []string) (*Projection, error) {
+	if len(names) == 0 {
+		return nil, validation("1 validation error detected: Value '[]' at 'attributesToGet' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	}
 	pr := &Projection{}
-	seen := map[string]bool{}
-	for _, n := range names {
-		if seen[n] {
-			return nil, validation("One or more parameter values were invalid: Duplicate value in attribute name: " + n)
+	for i, n := range names {
+		if slices.Contains(names[:i], n) {
+			return nil, invalidParam("Duplicate value in attribute name: " + n)
 		}
-		seen[n] = true
 		pr.paths = append(pr.paths, path{{name: n}})
 	}
 	return pr, nil
 }
 
-// Apply returns the parts of it the projection names. Elements of a list
-// come out in their order, packed together, as DynamoDB returns them.
+// Apply returns a new item holding the parts of it the projection names
+// (never nil for a non-nil it). Maps keep their structure; the projected
+// elements of a list come out packed together in index order, as DynamoDB
+// returns them.
 func (pr *Projection) Apply(it attr.Item) attr.Item {
-	out := attr.Item{}
 	if pr == nil {
 		return it
 	}
-	return projectPaths(it, pr.paths, out)
+	return projectPaths(it, pr.paths)
 }
 
-// projectPaths copies each path of paths that exists in it into out.
-func projectPaths(it attr.Item, paths []path, out attr.Item) attr.Item {
-	// A tree of what to keep, built first so list elements can be packed in
+// projectPaths copies each of paths that exists in it into a new item.
+func projectPaths(it attr.Item, paths []path) attr.Item {
+	// A tree of what to keep, built first so that list elements come out in
 	// index order whatever order the paths were written in.
 	root := &keep{}
 	for _, pa := range paths {
@@ -88,13 +85,12 @@ func projectPaths(it attr.Item, paths []path, out attr.Item) attr.Item {
 		}
 		n.whole = true
 	}
+	out := attr.Item{}
 	for name, k := range root.names {
-		v, ok := it[name]
-		if !ok {
-			continue
-		}
-		if pv, ok := k.apply(v); ok {
-			out[name] = pv
+		if v, ok := it[name]; ok {
+			if pv, ok := k.apply(v); ok {
+				out[name] = pv
+			}
 		}
 	}
 	return out
@@ -127,6 +123,7 @@ func (k *keep) child(e elem) *keep {
 	return k.names[e.name]
 }
 
+// apply returns the part of v that k keeps, if any of it exists.
 func (k *keep) apply(v attr.Value) (attr.Value, bool) {
 	if k.whole {
 		return v, true
@@ -141,16 +138,13 @@ func (k *keep) apply(v attr.Value) (attr.Value, bool) {
 				}
 			}
 		}
-		if len(m) == 0 {
-			return attr.Value{}, false
-		}
-		return attr.Value{Kind: attr.M, Map: m}, true
+		return attr.Value{Kind: attr.M, Map: m}, len(m) > 0
 	case k.indexes != nil && v.Kind == attr.L:
 		idx := make([]int, 0, len(k.indexes))
 		for i := range k.indexes {
 			idx = append(idx, i)
 		}
-		sort.Ints(idx)
+		slices.Sort(idx)
 		var l []attr.Value
 		for _, i := range idx {
 			if i < len(v.List) {
@@ -159,10 +153,7 @@ func (k *keep) apply(v attr.Value) (attr.Value, bool) {
 				}
 			}
 		}
-		if len(l) == 0 {
-			return attr.Value{}, false
-		}
-		return attr.Value{Kind: attr.L, List: l}, true
+		return attr.Value{Kind: attr.L, List: l}, len(l) > 0
 	}
 	return attr.Value{}, false
 }

@@ -1,391 +1,235 @@
 package partiql
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/stratus-run/stratus/internal/dynamodb/attr"
 )
 
-// conjunct is a condition on one top-level attribute against literals.
-type conjunct struct {
-	name string
-	op   string
-	vals []attr.Value
-}
+// Where a condition sits, for the message DynamoDB gives when it is no
+// condition.
+const (
+	atWhere = iota
+	underAndOr
+	underNot
+)
 
-// where parses WHERE's condition into st.Where, st.Equal and st.Range.
-func (p *parser) where() error {
-	text, conj, err := p.or()
+// How tightly a rendered condition binds, as in DynamoDB's condition
+// grammar (and PartiQL's): OR, then AND, then NOT, then the rest.
+const (
+	bindOr = iota + 1
+	bindAnd
+	bindNot
+	bindAtom
+)
+
+var comparators = map[string]bool{"=": true, "<>": true, "<": true, "<=": true, ">": true, ">=": true}
+
+// isTypes are the types IS tests, as attribute_type names them; MISSING is
+// attribute_exists's.
+var isTypes = map[string]string{"null": "NULL", "boolean": "BOOL", "string": "S", "numeric": "N",
+	"blob": "B", "struct": "M", "tuple": "M", "list": "L"}
+
+// where renders WHERE as a condition expression and gathers its key
+// conditions.
+func (t *translator) where(n *node) error {
+	c, _, err := t.cond(n, atWhere)
 	if err != nil {
 		return err
 	}
-	p.st.Where = text
-	for _, c := range conj {
-		if c.op == "=" {
-			if _, dup := p.st.Equal[c.name]; !dup {
-				p.st.Equal[c.name] = c.vals[0]
-			}
-			continue
-		}
-		if _, dup := p.st.Range[c.name]; !dup {
-			p.st.Range[c.name] = RangeCond{Op: c.op, Values: c.vals}
-		}
-	}
+	t.st.Where = c
+	t.conjuncts(n)
 	return nil
 }
 
-func (p *parser) or() (string, []conjunct, error) {
-	l, conj, err := p.and()
-	if err != nil {
-		return "", nil, err
+func paren(s string, wrap bool) string {
+	if wrap {
+		return "(" + s + ")"
 	}
-	for p.keyword("OR") {
-		r, _, err := p.and()
-		if err != nil {
-			return "", nil, err
-		}
-		l, conj = l+" OR "+r, nil
-	}
-	return l, conj, nil
+	return s
 }
 
-func (p *parser) and() (string, []conjunct, error) {
-	l, conj, err := p.not()
-	if err != nil {
-		return "", nil, err
-	}
-	for p.keyword("AND") {
-		r, rc, err := p.not()
+// cond renders a condition and how tightly it binds.
+func (t *translator) cond(n *node, at int) (string, int, error) {
+	switch {
+	case n.kind == nBinary && (n.op == "and" || n.op == "or"):
+		bind, kw := bindAnd, " AND "
+		if n.op == "or" {
+			bind, kw = bindOr, " OR "
+		}
+		l, lb, err := t.cond(n.kids[0], underAndOr)
 		if err != nil {
-			return "", nil, err
+			return "", 0, err
 		}
-		l, conj = l+" AND "+r, append(conj, rc...)
-	}
-	return l, conj, nil
-}
-
-func (p *parser) not() (string, []conjunct, error) {
-	if p.keyword("NOT") {
-		c, _, err := p.not()
+		r, rb, err := t.cond(n.kids[1], underAndOr)
 		if err != nil {
-			return "", nil, err
+			return "", 0, err
 		}
-		return "NOT " + c, nil, nil
-	}
-	return p.primary()
-}
-
-var comparisons = map[string]string{"=": "=", "<>": "<>", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
-
-func (p *parser) primary() (string, []conjunct, error) {
-	if p.punct("(") {
-		c, conj, err := p.or()
+		return paren(l, lb < bind) + kw + paren(r, rb < bind), bind, nil
+	case n.kind == nUnary && n.op == "not":
+		c, b, err := t.cond(n.kids[0], underNot)
 		if err != nil {
-			return "", nil, err
+			return "", 0, err
 		}
-		if err := p.expect(")"); err != nil {
-			return "", nil, err
+		return "NOT " + paren(c, b < bindNot), bindNot, nil
+	case n.kind == nBinary && comparators[n.op]:
+		ops, err := t.operands(n.kids)
+		if err != nil {
+			return "", 0, err
 		}
-		return "(" + c + ")", conj, nil
-	}
-	if t := p.peek(); t.kind == tIdent && p.toks[p.i+1].kind == tPunct && p.toks[p.i+1].text == "(" {
-		switch fn := strings.ToLower(t.text); fn {
+		return ops[0] + " " + n.op + " " + ops[1], bindAtom, nil
+	case n.kind == nBetween:
+		ops, err := t.operands(n.kids)
+		if err != nil {
+			return "", 0, err
+		}
+		return negated(ops[0]+" BETWEEN "+ops[1]+" AND "+ops[2], n.not)
+	case n.kind == nIn:
+		if !isPath(n.kids[0]) || n.kids[1].kind != nList || len(n.kids[1].kids) == 0 {
+			return "", 0, validation(mIN)
+		}
+		ops, err := t.operands(append([]*node{n.kids[0]}, n.kids[1].kids...))
+		if err != nil {
+			return "", 0, err
+		}
+		return negated(ops[0]+" IN ("+strings.Join(ops[1:], ", ")+")", n.not)
+	case n.kind == nIs:
+		return t.isCond(n)
+	case n.kind == nLike:
+		// Wording of the operator's name unconfirmed.
+		return "", 0, validation(fmt.Sprintf(mConditionOp, "like"))
+	case n.kind == nCall:
+		switch n.op {
 		case "begins_with", "contains", "attribute_type":
-			p.i += 2
-			pa, err := p.path()
+			// Their arity and operand types are left to the condition
+			// expression's checks, which DynamoDB shares.
+			ops, err := t.operands(n.kids)
 			if err != nil {
-				return "", nil, err
+				return "", 0, err
 			}
-			top, simple := p.lastTop, p.lastSimple
-			if err := p.expect(","); err != nil {
-				return "", nil, err
-			}
-			v, lit, err := p.valueLit()
-			if err != nil {
-				return "", nil, err
-			}
-			if err := p.expect(")"); err != nil {
-				return "", nil, err
-			}
-			var conj []conjunct
-			if fn == "begins_with" && simple {
-				conj = []conjunct{{top, "BEGINS_WITH", []attr.Value{lit}}}
-			}
-			return fn + "(" + pa + ", " + v + ")", conj, nil
+			return n.op + "(" + strings.Join(ops, ", ") + ")", bindAtom, nil
 		case "exists":
-			return "", nil, malformed("EXISTS is supported only in ExecuteTransaction")
-		}
-	}
-	l, err := p.operand()
-	if err != nil {
-		return "", nil, err
-	}
-	top, simple := p.lastTop, p.lastSimple && strings.HasPrefix(l, "#")
-	t := p.peek()
-	if cmp, ok := comparisons[t.text]; ok && t.kind == tPunct {
-		p.i++
-		start := len(p.st.Values)
-		r, err := p.operand()
-		if err != nil {
-			return "", nil, err
-		}
-		var conj []conjunct
-		if simple && cmp != "<>" && strings.HasPrefix(r, ":") && len(p.st.Values) == start+1 {
-			conj = []conjunct{{top, cmp, []attr.Value{p.st.Values[r]}}}
-		}
-		return l + " " + cmp + " " + r, conj, nil
-	}
-	switch {
-	case p.keyword("BETWEEN"):
-		lo, lov, err := p.valueLit()
-		if err != nil {
-			return "", nil, err
-		}
-		if err := p.expectKeyword("AND"); err != nil {
-			return "", nil, err
-		}
-		hi, hiv, err := p.valueLit()
-		if err != nil {
-			return "", nil, err
-		}
-		var conj []conjunct
-		if simple {
-			conj = []conjunct{{top, "BETWEEN", []attr.Value{lov, hiv}}}
-		}
-		return l + " BETWEEN " + lo + " AND " + hi, conj, nil
-	case p.keyword("IN"):
-		closer := ")"
-		if p.punct("[") {
-			closer = "]"
-		} else if err := p.expect("("); err != nil {
-			return "", nil, err
-		}
-		var vals []string
-		for {
-			v, err := p.operand()
-			if err != nil {
-				return "", nil, err
-			}
-			vals = append(vals, v)
-			if !p.punct(",") {
-				break
-			}
-		}
-		if err := p.expect(closer); err != nil {
-			return "", nil, err
-		}
-		return l + " IN (" + strings.Join(vals, ", ") + ")", nil, nil
-	case p.keyword("IS"):
-		neg := p.keyword("NOT")
-		var c string
-		switch {
-		case p.keyword("MISSING"):
-			c = "attribute_not_exists(" + l + ")"
-			if neg {
-				c = "attribute_exists(" + l + ")"
-			}
-		case p.keyword("NULL"):
-			c = "attribute_type(" + l + ", " + p.valueRef(attr.Str("NULL")) + ")"
-			if neg {
-				c = "NOT " + c
-			}
+			return "", 0, validation(mExists)
+		case "size":
 		default:
-			return "", nil, p.unexpected()
+			return "", 0, validation(fmt.Sprintf(mFunction, n.op))
 		}
-		return c, nil, nil
+	case n.kind == nBinary || n.kind == nUnary:
+		return "", 0, validation(fmt.Sprintf(mConditionOp, n.op))
 	}
-	return "", nil, p.unexpected()
+	switch at {
+	case underAndOr:
+		return "", 0, validation(mAndOrOperand)
+	case underNot:
+		return "", 0, validation(mNotOperand)
+	}
+	return "", 0, validation(mWhereBoolean)
 }
 
-// operand is a path, size(path), a literal or a ? parameter.
-func (p *parser) operand() (string, error) {
-	t := p.peek()
-	switch {
-	case t.kind == tIdent && strings.EqualFold(t.text, "size") && p.toks[p.i+1].kind == tPunct && p.toks[p.i+1].text == "(":
-		p.i += 2
-		pa, err := p.path()
-		if err != nil {
-			return "", err
-		}
-		if err := p.expect(")"); err != nil {
-			return "", err
-		}
-		p.lastSimple = false
-		return "size(" + pa + ")", nil
-	case t.kind == tIdent && !isLiteralKeyword(t.text), t.kind == tQuoted:
-		return p.path()
+func negated(c string, not bool) (string, int, error) {
+	if not {
+		return "NOT " + c, bindNot, nil
 	}
-	v, _, err := p.valueLit()
-	return v, err
+	return c, bindAtom, nil
 }
 
-func isLiteralKeyword(s string) bool {
-	switch strings.ToUpper(s) {
-	case "TRUE", "FALSE", "NULL", "MISSING":
-		return true
+// isCond renders IS [NOT] MISSING, NULL, BOOLEAN, STRING, ...
+func (t *translator) isCond(n *node) (string, int, error) {
+	if !isPath(n.kids[0]) {
+		return "", 0, validation(mISOperand)
 	}
-	return false
-}
-
-// value parses a literal or ? and returns its placeholder.
-func (p *parser) value() (string, error) {
-	v, _, err := p.valueLit()
-	return v, err
-}
-
-// valueLit parses a literal or ? and returns its placeholder and value.
-func (p *parser) valueLit() (string, attr.Value, error) {
-	if p.punct("?") {
-		if p.used >= len(p.params) {
-			return "", attr.Value{}, errParamCount
-		}
-		v := p.params[p.used]
-		p.used++
-		return p.valueRef(v), v, nil
-	}
-	v, err := p.literal()
+	p, _, err := t.path(n.kids[0])
 	if err != nil {
-		return "", attr.Value{}, err
+		return "", 0, err
 	}
-	return p.valueRef(v), v, nil
+	if n.op == "missing" {
+		if n.not {
+			return "attribute_exists(" + p + ")", bindAtom, nil
+		}
+		return "attribute_not_exists(" + p + ")", bindAtom, nil
+	}
+	ty, ok := isTypes[n.op]
+	if !ok {
+		// The type's spelling in the message is unconfirmed.
+		return "", 0, validation(fmt.Sprintf(mISType, strings.ToUpper(n.op)))
+	}
+	return negated("attribute_type("+p+", "+t.addValue(attr.Str(ty))+")", n.not)
 }
 
-// literal parses a PartiQL value: 'string', number, TRUE, FALSE, NULL,
-// [list], {'k': v} tuples and <<sets>> of strings or numbers.
-func (p *parser) literal() (attr.Value, error) {
-	t := p.next()
-	switch t.kind {
-	case tString:
-		return attr.Str(t.text), nil
-	case tNumber:
-		return attr.Num(t.text)
-	case tIdent:
-		switch strings.ToUpper(t.text) {
-		case "TRUE":
-			return attr.Bool(true), nil
-		case "FALSE":
-			return attr.Bool(false), nil
-		case "NULL":
-			return attr.Null(), nil
+// operands renders the operands of a comparison or function.
+func (t *translator) operands(ns []*node) ([]string, error) {
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		var err error
+		if out[i], err = t.operand(n); err != nil {
+			return nil, err
 		}
-	case tPunct:
-		switch t.text {
-		case "-", "+":
-			n := p.next()
-			if n.kind != tNumber {
-				p.i--
-				return attr.Value{}, p.unexpected()
-			}
-			return attr.Num(t.text + n.text)
-		case "?":
-			if p.used >= len(p.params) {
-				return attr.Value{}, errParamCount
-			}
-			p.used++
-			return p.params[p.used-1], nil
-		case "[":
-			l := []attr.Value{}
-			if p.punct("]") {
-				return attr.Value{Kind: attr.L, List: l}, nil
-			}
-			for {
-				v, err := p.literal()
-				if err != nil {
-					return attr.Value{}, err
-				}
-				l = append(l, v)
-				if !p.punct(",") {
-					break
-				}
-			}
-			if err := p.expect("]"); err != nil {
-				return attr.Value{}, err
-			}
-			return attr.Value{Kind: attr.L, List: l}, nil
-		case "{":
-			m := map[string]attr.Value{}
-			if p.punct("}") {
-				return attr.Value{Kind: attr.M, Map: m}, nil
-			}
-			for {
-				k := p.next()
-				if k.kind != tString {
-					p.i--
-					return attr.Value{}, malformed("tuple keys must be strings at position %d", k.pos+1)
-				}
-				if err := p.expect(":"); err != nil {
-					return attr.Value{}, err
-				}
-				v, err := p.literal()
-				if err != nil {
-					return attr.Value{}, err
-				}
-				if _, dup := m[k.text]; dup {
-					return attr.Value{}, validation("Duplicate key in tuple: " + k.text)
-				}
-				m[k.text] = v
-				if !p.punct(",") {
-					break
-				}
-			}
-			if err := p.expect("}"); err != nil {
-				return attr.Value{}, err
-			}
-			return attr.Value{Kind: attr.M, Map: m}, nil
-		case "<<":
-			return p.set()
-		}
-	}
-	if t.kind != tEOF {
-		p.i--
-	}
-	return attr.Value{}, p.unexpected()
-}
-
-// set parses the members of <<...>> after its opening.
-func (p *parser) set() (attr.Value, error) {
-	var members []attr.Value
-	if !p.punct(">>") {
-		for {
-			v, err := p.literal()
-			if err != nil {
-				return attr.Value{}, err
-			}
-			members = append(members, v)
-			if !p.punct(",") {
-				break
-			}
-		}
-		if err := p.expect(">>"); err != nil {
-			return attr.Value{}, err
-		}
-	}
-	if len(members) == 0 {
-		return attr.Value{}, validation("One or more parameter values were invalid: An string set  may not be empty")
-	}
-	kind := members[0].Kind
-	setKind := map[attr.Kind]attr.Kind{attr.S: attr.SS, attr.N: attr.NS, attr.B: attr.BS}[kind]
-	if setKind == attr.Invalid {
-		return attr.Value{}, malformed("sets hold strings, numbers or binaries")
-	}
-	out := attr.Value{Kind: setKind}
-	seen := map[string]bool{}
-	for _, m := range members {
-		if m.Kind != kind {
-			return attr.Value{}, malformed("the members of a set must be of one type")
-		}
-		s := m.Str
-		switch kind {
-		case attr.N:
-			s = m.N
-		case attr.B:
-			s = string(m.Bin)
-		}
-		if seen[s] {
-			return attr.Value{}, validation("One or more parameter values were invalid: Input collection contains duplicates")
-		}
-		seen[s] = true
-		out.Set = append(out.Set, s)
 	}
 	return out, nil
+}
+
+func (t *translator) operand(n *node) (string, error) {
+	switch {
+	case isPath(n):
+		p, _, err := t.path(n)
+		return p, err
+	case isValue(n):
+		return t.value(n)
+	case n.kind == nMissing:
+		return "", validation(mMissing)
+	case n.kind == nCall && n.op == "size":
+		ops, err := t.operands(n.kids)
+		if err != nil {
+			return "", err
+		}
+		return "size(" + strings.Join(ops, ", ") + ")", nil
+	case n.kind == nCall && n.op != "begins_with" && n.op != "contains" && n.op != "attribute_type":
+		return "", validation(fmt.Sprintf(mFunction, n.op))
+	}
+	return "", validation(fmt.Sprintf(mConditionOp, opName(n)))
+}
+
+// flipped is the comparison with its operands swapped.
+var flipped = map[string]string{"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+// conjuncts gathers the top-level AND conjuncts of WHERE that compare one
+// attribute with values into Equal and Range. It runs after cond, which
+// converted the values.
+func (t *translator) conjuncts(n *node) {
+	switch {
+	case n.kind == nBinary && n.op == "and":
+		t.conjuncts(n.kids[0])
+		t.conjuncts(n.kids[1])
+	case n.kind == nBinary && flipped[n.op] != "":
+		a, v, op := n.kids[0], n.kids[1], n.op
+		if v.kind == nID && isValue(a) {
+			a, v, op = v, a, flipped[op]
+		}
+		if a.kind == nID && isValue(v) {
+			t.keyCond(a.tok.text, op, t.vals[v])
+		}
+	case n.kind == nBetween && !n.not && n.kids[0].kind == nID && isValue(n.kids[1]) && isValue(n.kids[2]):
+		t.keyCond(n.kids[0].tok.text, "BETWEEN", t.vals[n.kids[1]], t.vals[n.kids[2]])
+	case n.kind == nCall && n.op == "begins_with" && len(n.kids) == 2 && n.kids[0].kind == nID && isValue(n.kids[1]):
+		t.keyCond(n.kids[0].tok.text, "BEGINS_WITH", t.vals[n.kids[1]])
+	}
+}
+
+func (t *translator) keyCond(name, op string, vals ...attr.Value) {
+	if op == "=" {
+		if _, ok := t.st.Equal[name]; !ok {
+			if t.st.Equal == nil {
+				t.st.Equal = map[string]attr.Value{}
+			}
+			t.st.Equal[name] = vals[0]
+		}
+		return
+	}
+	if _, ok := t.st.Range[name]; !ok {
+		if t.st.Range == nil {
+			t.st.Range = map[string]RangeCond{}
+		}
+		t.st.Range[name] = RangeCond{Op: op, Values: vals}
+	}
 }
