@@ -437,33 +437,44 @@ type updateItemInput struct {
 	ReturnValues        string                          `json:"ReturnValues"`
 }
 
-// update builds an UpdateItem's update (nil when it has none) and refuses one
-// that changes a key attribute.
+// buildUpdate builds an UpdateItem's update (nil when it has none) and refuses
+// one that changes a key attribute.
 func buildUpdate(t *tablestore.Table, ue *string, au map[string]expr.AttributeUpdate, p *expr.Params) (*expr.Update, error) {
-	var u *expr.Update
-	var err error
-	switch {
-	case ue != nil:
-		u, err = expr.ParseUpdate(*ue, p)
-	case len(au) > 0:
-		for name := range au {
-			if isKeyAttr(t.Key, name) {
-				return nil, validation("One or more parameter values were invalid: Cannot update attribute " + name + ". This attribute is part of the key")
-			}
-		}
-		u, err = expr.FromAttributeUpdates(au)
-	default:
-		return nil, nil
-	}
+	u, err := parseUpdate(ue, au, p)
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range u.Top() {
-		if isKeyAttr(t.Key, name) {
-			return nil, errUpdateKey(name)
-		}
+	return u, checkUpdateKeys(t, u, au)
+}
+
+// parseUpdate builds an update from UpdateExpression or AttributeUpdates,
+// without the table: DynamoDB refuses a malformed expression before it looks
+// the table up.
+func parseUpdate(ue *string, au map[string]expr.AttributeUpdate, p *expr.Params) (*expr.Update, error) {
+	switch {
+	case ue != nil:
+		return expr.ParseUpdate(*ue, p)
+	case len(au) > 0:
+		return expr.FromAttributeUpdates(au)
 	}
-	return u, nil
+	return nil, nil
+}
+
+// checkUpdateKeys refuses an update that writes a key attribute.
+func checkUpdateKeys(t *tablestore.Table, u *expr.Update, au map[string]expr.AttributeUpdate) error {
+	if u == nil {
+		return nil
+	}
+	for _, name := range u.Top() {
+		if !isKeyAttr(t.Key, name) {
+			continue
+		}
+		if au != nil {
+			return validation("One or more parameter values were invalid: Cannot update attribute " + name + ". This attribute is part of the key")
+		}
+		return errUpdateKey(name)
+	}
+	return nil
 }
 
 func (s *Service) updateItem(ctx context.Context, r *http.Request) (any, error) {
@@ -485,12 +496,8 @@ func (s *Service) updateItem(ctx context.Context, r *http.Request) (any, error) 
 	if err := in.placeholders.checkUse(anyExpr, anyExpr, "UpdateExpression and ConditionExpression are null"); err != nil {
 		return nil, err
 	}
-	t, err := s.table(ctx, in.TableName)
-	if err != nil {
-		return nil, err
-	}
 	p := in.params()
-	upd, err := buildUpdate(&t, in.UpdateExpression, in.AttributeUpdates, p)
+	upd, err := parseUpdate(in.UpdateExpression, in.AttributeUpdates, p)
 	if err != nil {
 		return nil, err
 	}
@@ -499,6 +506,13 @@ func (s *Service) updateItem(ctx context.Context, r *http.Request) (any, error) 
 		return nil, err
 	}
 	if err := p.Unused(); err != nil {
+		return nil, err
+	}
+	t, err := s.table(ctx, in.TableName)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkUpdateKeys(&t, upd, in.AttributeUpdates); err != nil {
 		return nil, err
 	}
 	if err := checkKey(&t, in.Key); err != nil {

@@ -398,3 +398,16 @@ func TestUpdateItem(t *testing.T) {
 		t.Errorf("after AttributeUpdates = %v", got)
 	}
 }
+
+// TestUpdateItemValidatesBeforeTheTable: DynamoDB refuses a malformed update
+// before it looks the table up, so a missing table does not hide the error.
+func TestUpdateItemValidatesBeforeTheTable(t *testing.T) {
+	ts := newTestServer(t)
+	_, err := ts.DB.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{TableName: aws.String("missing"),
+		Key: map[string]types.AttributeValue{"id": avS("x")}, UpdateExpression: aws.String("SET a = ")})
+	wantAPIError(t, err, "ValidationException", `Invalid UpdateExpression: Syntax error; token: "<EOF>", near: "="`)
+	_, err = ts.DB.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{TableName: aws.String("missing"),
+		Key: map[string]types.AttributeValue{"id": avS("x")}, UpdateExpression: aws.String("SET a = :v"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": avS("x")}})
+	wantAPIError(t, err, "ResourceNotFoundException", "Requested resource not found")
+}
