@@ -36,7 +36,7 @@ var (
 	// ClientRequestToken reused with other parameters) but not its text.
 	errIdempotentMismatch = &awsproto.Error{Code: "IdempotentParameterMismatchException", Status: http.StatusBadRequest,
 		Message: "The request uses the same client token as a previous, but non-identical request."}
-	// errResourceNotFound is what batch and transaction operations answer for
+	// errResourceNotFound is what the item, batch and transaction operations answer for
 	// a missing table: DynamoDB does not name it there.
 	errResourceNotFound = &awsproto.Error{Code: "ResourceNotFoundException", Status: http.StatusBadRequest,
 		Message: "Requested resource not found"}

@@ -325,7 +325,7 @@ func (s *Service) putItem(ctx context.Context, r *http.Request) (any, error) {
 	if err := p.Unused(); err != nil {
 		return nil, err
 	}
-	t, err := s.table(ctx, in.TableName)
+	t, err := s.itemTable(ctx, in.TableName)
 	if err != nil {
 		return nil, err
 	}
@@ -408,7 +408,7 @@ func (s *Service) getItem(ctx context.Context, r *http.Request) (any, error) {
 	if err := p.Unused(); err != nil {
 		return nil, err
 	}
-	t, err := s.table(ctx, in.TableName)
+	t, err := s.itemTable(ctx, in.TableName)
 	if err != nil {
 		return nil, err
 	}
@@ -508,7 +508,7 @@ func (s *Service) updateItem(ctx context.Context, r *http.Request) (any, error) 
 	if err := p.Unused(); err != nil {
 		return nil, err
 	}
-	t, err := s.table(ctx, in.TableName)
+	t, err := s.itemTable(ctx, in.TableName)
 	if err != nil {
 		return nil, err
 	}
@@ -580,7 +580,7 @@ func (s *Service) deleteItem(ctx context.Context, r *http.Request) (any, error) 
 	if err := p.Unused(); err != nil {
 		return nil, err
 	}
-	t, err := s.table(ctx, in.TableName)
+	t, err := s.itemTable(ctx, in.TableName)
 	if err != nil {
 		return nil, err
 	}

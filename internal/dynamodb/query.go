@@ -72,7 +72,7 @@ func (in *readInput) check(op string) error {
 
 // plan resolves the table, index and Select of a read.
 func (s *Service) plan(ctx context.Context, in *readInput, op string) (*reader, error) {
-	t, err := s.table(ctx, in.TableName)
+	t, err := s.itemTable(ctx, in.TableName)
 	if err != nil {
 		return nil, err
 	}

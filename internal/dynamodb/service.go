@@ -223,6 +223,16 @@ func (s *Service) table(ctx context.Context, name string) (tablestore.Table, err
 	return t, err
 }
 
+// itemTable is table for the item operations, which answer a missing table
+// without naming it, as DynamoDB does ("Requested resource not found").
+func (s *Service) itemTable(ctx context.Context, name string) (tablestore.Table, error) {
+	t, err := s.Store.Table(ctx, name)
+	if errors.Is(err, tablestore.ErrTableNotFound) {
+		return t, errResourceNotFound
+	}
+	return t, err
+}
+
 // tableARN is a table's ARN.
 func (s *Service) tableARN(name string) string {
 	return "arn:aws:dynamodb:" + s.Region + ":" + s.Account + ":table/" + name

@@ -69,7 +69,7 @@ func (s *Service) executeStatement(ctx context.Context, r *http.Request) (any, e
 	if st.Kind == partiql.Select {
 		return s.selectStatement(ctx, st, &in)
 	}
-	t, err := s.table(ctx, st.Table)
+	t, err := s.itemTable(ctx, st.Table)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +164,7 @@ func returning(st *partiql.Statement, a *action) attr.Item {
 
 // selectStatement runs a SELECT as a GetItem, Query or Scan page.
 func (s *Service) selectStatement(ctx context.Context, st *partiql.Statement, in *executeStatementInput) (any, error) {
-	t, err := s.table(ctx, st.Table)
+	t, err := s.itemTable(ctx, st.Table)
 	if err != nil {
 		return nil, err
 	}
@@ -368,7 +368,7 @@ func (s *Service) batchExecuteStatement(ctx context.Context, r *http.Request) (a
 			return nil, validation("Statements in a batch must all be reads or all be writes")
 		}
 		res.TableName = st.Table
-		t, err := s.table(ctx, st.Table)
+		t, err := s.itemTable(ctx, st.Table)
 		if err != nil {
 			res.Error = statementError(err, false, nil)
 			continue
