@@ -265,3 +265,25 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFastDecode: whatever the fast decoder accepts, the general decoder
+// accepts too, with the same value.
+func FuzzFastDecode(f *testing.F) {
+	for _, s := range []string{`{"a":{"S":"x"},"b":{"N":"1.50"}}`, `{"l":{"L":[{"M":{"k":{"SS":["a","b"]}}},{"NULL":true}]}}`,
+		`{"s":{"S":"\u00e9\n"},"b":{"B":"AQI="},"t":{"BOOL":false}}`, `{"n":{"NS":["1","1.0"]}}`, `{"x":{"S":"a","N":"1"}}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fast, ok := fastItem(b)
+		if !ok {
+			return
+		}
+		slow, err := decodeMap(b, 0)
+		if err != nil {
+			t.Fatalf("%q: fast decoded, general refused: %v", b, err)
+		}
+		if !ItemsEqual(fast, slow) {
+			t.Fatalf("%q: fast %v, general %v", b, fast, slow)
+		}
+	})
+}

@@ -31,6 +31,10 @@ var (
 // (*awsproto.Error); JSON of the wrong shape gives other errors, which the
 // service answers with SerializationException.
 func (v *Value) UnmarshalJSON(b []byte) error {
+	if d, ok := fastValue(b); ok {
+		*v = d
+		return nil
+	}
 	d, err := decodeValue(b, 0)
 	if err != nil {
 		return err
@@ -43,6 +47,10 @@ func (v *Value) UnmarshalJSON(b []byte) error {
 func (it *Item) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		*it = nil
+		return nil
+	}
+	if m, ok := fastItem(b); ok {
+		*it = m
 		return nil
 	}
 	m, err := decodeMap(b, 0)
