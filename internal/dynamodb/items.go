@@ -364,6 +364,21 @@ type getItemOutput struct {
 	ConsumedCapacity *consumedCapacity `json:"ConsumedCapacity,omitempty"`
 }
 
+func (o getItemOutput) appendJSON(dst []byte) ([]byte, error) {
+	first := true
+	dst = append(dst, '{')
+	if len(o.Item) > 0 {
+		dst = attr.AppendItemJSON(appendMember(dst, &first, "Item"), o.Item)
+	}
+	if o.ConsumedCapacity != nil {
+		var err error
+		if dst, err = appendOther(appendMember(dst, &first, "ConsumedCapacity"), o.ConsumedCapacity); err != nil {
+			return nil, err
+		}
+	}
+	return append(dst, '}'), nil
+}
+
 // projection builds a read's projection from ProjectionExpression or the
 // legacy AttributesToGet (nil: every attribute).
 func buildProjection(pe *string, atg []string, p *expr.Params) (*expr.Projection, error) {

@@ -3,6 +3,7 @@ package dynamodb
 import (
 	"context"
 	"net/http"
+	"strconv"
 
 	"github.com/stratus-run/stratus/internal/awsproto"
 	"github.com/stratus-run/stratus/internal/dynamodb/attr"
@@ -37,6 +38,33 @@ type readOutput struct {
 	ScannedCount     int               `json:"ScannedCount"`
 	LastEvaluatedKey attr.Item         `json:"LastEvaluatedKey,omitempty"`
 	ConsumedCapacity *consumedCapacity `json:"ConsumedCapacity,omitempty"`
+}
+
+func (o readOutput) appendJSON(dst []byte) ([]byte, error) {
+	first := true
+	dst = append(dst, '{')
+	if o.Items != nil {
+		dst = append(appendMember(dst, &first, "Items"), '[')
+		for i, it := range *o.Items {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = attr.AppendItemJSON(dst, it)
+		}
+		dst = append(dst, ']')
+	}
+	dst = strconv.AppendInt(appendMember(dst, &first, "Count"), int64(o.Count), 10)
+	dst = strconv.AppendInt(appendMember(dst, &first, "ScannedCount"), int64(o.ScannedCount), 10)
+	if len(o.LastEvaluatedKey) > 0 {
+		dst = attr.AppendItemJSON(appendMember(dst, &first, "LastEvaluatedKey"), o.LastEvaluatedKey)
+	}
+	if o.ConsumedCapacity != nil {
+		var err error
+		if dst, err = appendOther(appendMember(dst, &first, "ConsumedCapacity"), o.ConsumedCapacity); err != nil {
+			return nil, err
+		}
+	}
+	return append(dst, '}'), nil
 }
 
 // reader is one Query or Scan page's plan: what to read, how to filter and

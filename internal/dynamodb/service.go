@@ -211,7 +211,36 @@ func decode(r *http.Request, v any) error {
 // maxRequestBody bounds a request: 16 MB is BatchWriteItem's ceiling.
 const maxRequestBody = 16 << 20
 
-func marshal(v any) ([]byte, error) { return json.Marshal(v) }
+// marshal encodes an operation's output. The outputs that carry items encode
+// themselves: encoding/json would re-scan and compact every item's
+// MarshalJSON output, the largest part of a GetItem's or Query's encoding.
+func marshal(v any) ([]byte, error) {
+	if a, ok := v.(jsonAppender); ok {
+		return a.appendJSON(make([]byte, 0, 512))
+	}
+	return json.Marshal(v)
+}
+
+type jsonAppender interface {
+	appendJSON(dst []byte) ([]byte, error)
+}
+
+// appendMember appends ,"name": (or without the comma for the first member).
+func appendMember(dst []byte, first *bool, name string) []byte {
+	if !*first {
+		dst = append(dst, ',')
+	}
+	*first = false
+	dst = append(dst, '"')
+	dst = append(dst, name...)
+	return append(dst, '"', ':')
+}
+
+// appendOther appends v as encoding/json encodes it, for the small members.
+func appendOther(dst []byte, v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	return append(dst, b...), err
+}
 
 // table returns a table's definition, or ResourceNotFoundException as DynamoDB
 // words it for an operation on a missing table.

@@ -247,6 +247,15 @@ func (it Item) MarshalJSON() ([]byte, error) {
 	return appendMap(nil, it), nil
 }
 
+// AppendItemJSON appends an item's wire form to dst, names in order ("null"
+// for a nil item).
+func AppendItemJSON(dst []byte, it Item) []byte {
+	if it == nil {
+		return append(dst, "null"...)
+	}
+	return appendMap(dst, it)
+}
+
 // AppendJSON appends v's wire form to dst.
 func AppendJSON(dst []byte, v Value) []byte {
 	dst = append(dst, `{"`...)
