@@ -287,3 +287,17 @@ func FuzzFastDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestSignificantDigits(t *testing.T) {
+	for _, n := range []string{"0", "1", "-1", "10", "1000", "1.5", "-0.001", "0.0012", "120.05", "-9e125", "1e-130", "12345678901234567890123456789012345678"} {
+		c, err := Canonical(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, _ := parseDecimal(c)
+		neg, got := significantDigits(c)
+		if got != len(d.digits) || neg != d.neg {
+			t.Errorf("%s (%s): %d digits, neg %v; want %d, %v", n, c, got, neg, len(d.digits), d.neg)
+		}
+	}
+}

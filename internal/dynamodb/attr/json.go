@@ -305,7 +305,8 @@ func AppendJSON(dst []byte, v Value) []byte {
 
 func appendMap(dst []byte, m map[string]Value) []byte {
 	dst = append(dst, '{')
-	names := make([]string, 0, len(m))
+	var buf [16]string // most items have few attributes: no allocation for them
+	names := buf[:0]
 	for k := range m {
 		names = append(names, k)
 	}

@@ -1,5 +1,7 @@
 package attr
 
+import "strings"
+
 // MaxItemSize is DynamoDB's limit on an item's size (names and values).
 const MaxItemSize = 400 * 1024
 
@@ -47,12 +49,38 @@ func ValueSize(v Value) int64 {
 }
 
 func numSize(n string) int64 {
-	d, _ := parseDecimal(n)
-	s := int64((len(d.digits)+1)/2 + 1)
-	if d.neg {
+	neg, digits := significantDigits(n)
+	s := int64((digits+1)/2 + 1)
+	if neg {
 		s++
 	}
 	return s
+}
+
+// significantDigits counts the significant digits of canonical number text
+// (no exponent; leading zeros and, after the point, trailing zeros already
+// gone) without allocating: ItemSize runs for every item a read returns.
+func significantDigits(n string) (neg bool, digits int) {
+	if n != "" && n[0] == '-' {
+		neg, n = true, n[1:]
+	}
+	first, last := -1, -1
+	for i := 0; i < len(n); i++ {
+		if c := n[i]; c >= '1' && c <= '9' {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	if first < 0 {
+		return neg, 0
+	}
+	digits = last - first + 1
+	if p := strings.IndexByte(n, '.'); p > first && p < last {
+		digits--
+	}
+	return neg, digits
 }
 
 // ItemSize is an item's size: each attribute's name length plus its value's size.
