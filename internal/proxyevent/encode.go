@@ -3,7 +3,8 @@ package proxyevent
 import (
 	"slices"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/stratus-run/stratus/internal/jsonenc"
 )
 
 // V2 returns the payload 2.0 event of an HTTP API. It is on the API Gateway hot
@@ -156,59 +157,6 @@ func appendJoined(b []byte, m map[string][]string) []byte {
 }
 
 // appendString appends s as a JSON string.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	b = appendEscaped(b, s)
-	return append(b, '"')
-}
+func appendString(b []byte, s string) []byte { return jsonenc.AppendString(b, s) }
 
-const hexDigits = "0123456789abcdef"
-
-// appendEscaped appends s escaped for a JSON string, as encoding/json escapes it
-// except for <, > and &, which it leaves as they are (the same JSON value):
-// invalid UTF-8 becomes U+FFFD, U+2028 and U+2029 are escaped.
-func appendEscaped(b []byte, s string) []byte {
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	return append(b, s[start:]...)
-}
+func appendEscaped(b []byte, s string) []byte { return jsonenc.AppendEscaped(b, s) }
