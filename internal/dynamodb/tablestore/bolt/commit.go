@@ -8,6 +8,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/stratus-run/stratus/internal/groupcommit"
+
 	"github.com/stratus-run/stratus/internal/dynamodb/tablestore"
 )
 
@@ -134,25 +136,11 @@ func safeRun(fn func(*wtx) error, w *wtx) (err error) {
 // closed and drained.
 func (s *Store) committer() {
 	defer s.commit.Done()
-	batch := make([]*write, 0, s.opts.MaxBatch)
-	for w := range s.writes {
-		batch = append(batch[:0], w)
-	fill:
-		for len(batch) < s.opts.MaxBatch {
-			select {
-			case w, ok := <-s.writes:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, w)
-			default:
-				break fill
-			}
-		}
+	groupcommit.Run(s.writes, s.opts.MaxBatch, func(batch []*write) {
 		s.commitBatch(batch)
 		s.batches.Add(1)
 		s.batched.Add(int64(len(batch)))
-	}
+	})
 }
 
 // commitBatch commits batch in one transaction. A write that must roll back is
