@@ -209,31 +209,15 @@ func (r *DynamoDBRig) withTable(ctx context.Context, s *DynamoDBServer) (*Dynamo
 
 // Close stops every server and removes the run's files.
 func (r *DynamoDBRig) Close(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	var errs []error
-	for _, s := range []*DynamoDBServer{r.Stratus, r.Dynalite} {
-		if s != nil {
-			errs = append(errs, s.Process.Close(ctx))
-		}
+	var procs []*Process
+	for _, s := range r.Servers() {
+		procs = append(procs, s.Process)
 	}
-	if r.Raw != nil {
-		errs = append(errs, r.Raw.Close(ctx))
-	}
-	os.RemoveAll(r.dir) //nolint:errcheck // the servers' errors matter more
-	return errors.Join(errs...)
+	return closeRig(ctx, r.dir, append(procs, r.Raw)...)
 }
 
 // Servers returns the servers that are up: Stratus, then dynalite.
-func (r *DynamoDBRig) Servers() []*DynamoDBServer {
-	var ss []*DynamoDBServer
-	for _, s := range []*DynamoDBServer{r.Stratus, r.Dynalite} {
-		if s != nil {
-			ss = append(ss, s)
-		}
-	}
-	return ss
-}
+func (r *DynamoDBRig) Servers() []*DynamoDBServer { return upServers(r.Stratus, r.Dynalite) }
 
 // Parties returns the parties of one row: op at the given concurrency on
 // each server that is up, and the raw round trip carrying a request's and an

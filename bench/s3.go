@@ -215,30 +215,40 @@ func (r *S3Rig) withBucket(ctx context.Context, s *S3Server) (*S3Server, error) 
 
 // Close stops every server and removes the run's files.
 func (r *S3Rig) Close(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	var errs []error
-	for _, s := range []*S3Server{r.Stratus, r.MinIO} {
-		if s != nil {
-			errs = append(errs, s.Process.Close(ctx))
-		}
+	var procs []*Process
+	for _, s := range r.Servers() {
+		procs = append(procs, s.Process)
 	}
-	if r.Raw != nil {
-		errs = append(errs, r.Raw.Close(ctx))
-	}
-	os.RemoveAll(r.dir) //nolint:errcheck // the servers' errors matter more
-	return errors.Join(errs...)
+	return closeRig(ctx, r.dir, append(procs, r.Raw)...)
 }
 
 // Servers returns the servers that are up: Stratus, then MinIO.
-func (r *S3Rig) Servers() []*S3Server {
-	var ss []*S3Server
-	for _, s := range []*S3Server{r.Stratus, r.MinIO} {
-		if s != nil {
-			ss = append(ss, s)
+func (r *S3Rig) Servers() []*S3Server { return upServers(r.Stratus, r.MinIO) }
+
+// closeRig stops procs (nil ones are skipped), giving them 30 seconds, and
+// removes dir, a rig's files.
+func closeRig(ctx context.Context, dir string, procs ...*Process) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	var errs []error
+	for _, p := range procs {
+		if p != nil {
+			errs = append(errs, p.Close(ctx))
 		}
 	}
-	return ss
+	os.RemoveAll(dir) //nolint:errcheck // the servers' errors matter more
+	return errors.Join(errs...)
+}
+
+// upServers returns the servers of ss that are up (not nil), in order.
+func upServers[T any](ss ...*T) []*T {
+	var up []*T
+	for _, s := range ss {
+		if s != nil {
+			up = append(up, s)
+		}
+	}
+	return up
 }
 
 // Objects returns the content of objects of size bytes, made once per rig.
