@@ -307,22 +307,8 @@ func (s *Service) putItem(ctx context.Context, r *http.Request) (any, error) {
 	if in.Item == nil {
 		return nil, validation("1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null")
 	}
-	if err := checkPutReturn(in.ReturnValues); err != nil {
-		return nil, err
-	}
-	if err := checkMixed(presentParams("Expected", in.Expected != nil, "ConditionalOperator", in.ConditionalOperator != ""),
-		presentParams("ConditionExpression", in.ConditionExpression != nil)); err != nil {
-		return nil, err
-	}
-	if err := in.placeholders.checkUse(in.ConditionExpression != nil, in.ConditionExpression != nil, "ConditionExpression is null"); err != nil {
-		return nil, err
-	}
-	p := in.params()
-	cond, err := buildCondition(in.ConditionExpression, &in.legacyCondition, p)
+	cond, err := writeCondition(&in.placeholders, &in.legacyCondition, in.ConditionExpression, in.ReturnValues)
 	if err != nil {
-		return nil, err
-	}
-	if err := p.Unused(); err != nil {
 		return nil, err
 	}
 	t, err := s.itemTable(ctx, in.TableName)
@@ -569,6 +555,28 @@ type deleteItemInput struct {
 	ReturnValues        string    `json:"ReturnValues"`
 }
 
+// writeCondition checks what PutItem and DeleteItem share after their
+// required members (ReturnValues, legacy beside expression parameters,
+// placeholders) and builds their condition.
+func writeCondition(ph *placeholders, lc *legacyCondition, ce *string, returnValues string) (*expr.Condition, error) {
+	if err := checkPutReturn(returnValues); err != nil {
+		return nil, err
+	}
+	if err := checkMixed(presentParams("Expected", lc.Expected != nil, "ConditionalOperator", lc.ConditionalOperator != ""),
+		presentParams("ConditionExpression", ce != nil)); err != nil {
+		return nil, err
+	}
+	if err := ph.checkUse(ce != nil, ce != nil, "ConditionExpression is null"); err != nil {
+		return nil, err
+	}
+	p := ph.params()
+	cond, err := buildCondition(ce, lc, p)
+	if err != nil {
+		return nil, err
+	}
+	return cond, p.Unused()
+}
+
 func (s *Service) deleteItem(ctx context.Context, r *http.Request) (any, error) {
 	var in deleteItemInput
 	if err := decode(r, &in); err != nil {
@@ -577,22 +585,8 @@ func (s *Service) deleteItem(ctx context.Context, r *http.Request) (any, error) 
 	if err := in.check(); err != nil {
 		return nil, err
 	}
-	if err := checkPutReturn(in.ReturnValues); err != nil {
-		return nil, err
-	}
-	if err := checkMixed(presentParams("Expected", in.Expected != nil, "ConditionalOperator", in.ConditionalOperator != ""),
-		presentParams("ConditionExpression", in.ConditionExpression != nil)); err != nil {
-		return nil, err
-	}
-	if err := in.placeholders.checkUse(in.ConditionExpression != nil, in.ConditionExpression != nil, "ConditionExpression is null"); err != nil {
-		return nil, err
-	}
-	p := in.params()
-	cond, err := buildCondition(in.ConditionExpression, &in.legacyCondition, p)
+	cond, err := writeCondition(&in.placeholders, &in.legacyCondition, in.ConditionExpression, in.ReturnValues)
 	if err != nil {
-		return nil, err
-	}
-	if err := p.Unused(); err != nil {
 		return nil, err
 	}
 	t, err := s.itemTable(ctx, in.TableName)

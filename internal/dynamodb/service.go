@@ -245,19 +245,19 @@ func appendOther(dst []byte, v any) ([]byte, error) {
 // table returns a table's definition, or ResourceNotFoundException as DynamoDB
 // words it for an operation on a missing table.
 func (s *Service) table(ctx context.Context, name string) (tablestore.Table, error) {
-	t, err := s.Store.Table(ctx, name)
-	if errors.Is(err, tablestore.ErrTableNotFound) {
-		return t, errTableNotFound(name)
-	}
-	return t, err
+	return s.lookupTable(ctx, name, func() error { return errTableNotFound(name) })
 }
 
 // itemTable is table for the item operations, which answer a missing table
 // without naming it, as DynamoDB does ("Requested resource not found").
 func (s *Service) itemTable(ctx context.Context, name string) (tablestore.Table, error) {
+	return s.lookupTable(ctx, name, func() error { return errResourceNotFound })
+}
+
+func (s *Service) lookupTable(ctx context.Context, name string, notFound func() error) (tablestore.Table, error) {
 	t, err := s.Store.Table(ctx, name)
 	if errors.Is(err, tablestore.ErrTableNotFound) {
-		return t, errResourceNotFound
+		return t, notFound()
 	}
 	return t, err
 }

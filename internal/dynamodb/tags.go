@@ -3,6 +3,7 @@ package dynamodb
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -105,11 +106,25 @@ func (s *Service) taggedTable(ctx context.Context, arn *string) (tablestore.Tabl
 	if err != nil {
 		return tablestore.Table{}, err
 	}
-	t, err := s.Store.Table(ctx, name)
+	return s.lookupTable(ctx, name, func() error { return errResourceArnNotFound(*arn) })
+}
+
+// setTags replaces the tags of a ResourceArn's table with what change makes
+// of them.
+func (s *Service) setTags(ctx context.Context, arn *string, change func(tags map[string]string) (map[string]string, error)) (any, error) {
+	name, _ := s.arnTable(arn)
+	_, err := s.Store.UpdateTable(ctx, name, func(t *tablestore.Table) error {
+		tags, err := change(t.Tags)
+		t.Tags = tags
+		return err
+	})
 	if errors.Is(err, tablestore.ErrTableNotFound) {
-		return t, errResourceArnNotFound(*arn)
+		return nil, errResourceArnNotFound(*arn)
 	}
-	return t, err
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, nil
 }
 
 type tagResourceInput struct {
@@ -135,28 +150,17 @@ func (s *Service) tagResource(ctx context.Context, r *http.Request) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	name, _ := s.arnTable(in.ResourceArn)
-	_, err = s.Store.UpdateTable(ctx, name, func(t *tablestore.Table) error {
-		merged := make(map[string]string, len(t.Tags)+len(tags))
-		for k, v := range t.Tags {
-			merged[k] = v
+	return s.setTags(ctx, in.ResourceArn, func(old map[string]string) (map[string]string, error) {
+		merged := maps.Clone(old)
+		if merged == nil {
+			merged = make(map[string]string, len(tags))
 		}
-		for k, v := range tags {
-			merged[k] = v
-		}
+		maps.Copy(merged, tags)
 		if len(merged) > maxTags {
-			return errTagsTooMany
+			return old, errTagsTooMany
 		}
-		t.Tags = merged
-		return nil
+		return merged, nil
 	})
-	if errors.Is(err, tablestore.ErrTableNotFound) {
-		return nil, errResourceArnNotFound(*in.ResourceArn)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return struct{}{}, nil
 }
 
 type untagResourceInput struct {
@@ -186,27 +190,14 @@ func (s *Service) untagResource(ctx context.Context, r *http.Request) (any, erro
 			return nil, validation("The Tag Key provided is invalid, Key: " + k)
 		}
 	}
-	name, _ := s.arnTable(in.ResourceArn)
-	_, err := s.Store.UpdateTable(ctx, name, func(t *tablestore.Table) error {
-		if len(t.Tags) == 0 {
-			return nil
+	return s.setTags(ctx, in.ResourceArn, func(old map[string]string) (map[string]string, error) {
+		if len(old) == 0 {
+			return old, nil
 		}
-		kept := make(map[string]string, len(t.Tags))
-		for k, v := range t.Tags {
-			if !slices.Contains(in.TagKeys, k) {
-				kept[k] = v
-			}
-		}
-		t.Tags = kept
-		return nil
+		kept := maps.Clone(old)
+		maps.DeleteFunc(kept, func(k, _ string) bool { return slices.Contains(in.TagKeys, k) })
+		return kept, nil
 	})
-	if errors.Is(err, tablestore.ErrTableNotFound) {
-		return nil, errResourceArnNotFound(*in.ResourceArn)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return struct{}{}, nil
 }
 
 type listTagsInput struct {

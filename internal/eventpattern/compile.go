@@ -297,14 +297,36 @@ func (c *compiler) end(reason string) error {
 
 // stringOperand reads an operator's string operand and the '}' after it.
 func (c *compiler) stringOperand(notString string) (string, error) {
+	return parsedOperand(c, notString, func(s string) (string, error) { return s, nil })
+}
+
+// asError adapts a parser returning *Error, so a nil *Error stays a nil error.
+func asError[T any](parse func(string) (T, *Error)) func(string) (T, error) {
+	return func(s string) (T, error) {
+		v, err := parse(s)
+		if err != nil {
+			return v, err
+		}
+		return v, nil
+	}
+}
+
+// parsedOperand reads an operator's string operand, parses it, then reads
+// the '}' after it: a malformed operand is reported before a second key.
+func parsedOperand[T any](c *compiler, notString string, parse func(string) (T, error)) (T, error) {
+	var zero T
 	t, err := c.next()
 	if err != nil {
-		return "", err
+		return zero, err
 	}
 	if t.kind != tkString {
-		return "", invalid(notString)
+		return zero, invalid(notString)
 	}
-	return t.text, c.end(onlyOneKey)
+	v, err := parse(t.text)
+	if err != nil {
+		return zero, err
+	}
+	return v, c.end(onlyOneKey)
 }
 
 // expression compiles a match expression ({"prefix": ...}) whose '{' has
@@ -337,36 +359,16 @@ func (c *compiler) expression(l *leaf) error {
 		}
 		l.add(matcher{kind: mFold, s: s})
 	case "wildcard":
-		s, err := c.next()
+		w, err := parsedOperand(c, "wildcard match pattern must be a string", asError(parseWildcard))
 		if err != nil {
-			return err
-		}
-		if s.kind != tkString {
-			return invalid("wildcard match pattern must be a string")
-		}
-		w, werr := parseWildcard(s.text)
-		if werr != nil {
-			return werr
-		}
-		if err := c.end(onlyOneKey); err != nil {
 			return err
 		}
 		l.add(matcher{kind: mWildcard, w: w})
 	case "cidr":
 		// Event Ruler's message for a non-string cidr names prefix; it is
 		// kept as it is.
-		s, err := c.next()
+		r, err := parsedOperand(c, "prefix match pattern must be a string", asError(parseCIDR))
 		if err != nil {
-			return err
-		}
-		if s.kind != tkString {
-			return invalid("prefix match pattern must be a string")
-		}
-		r, cerr := parseCIDR(s.text)
-		if cerr != nil {
-			return cerr
-		}
-		if err := c.end(onlyOneKey); err != nil {
 			return err
 		}
 		l.add(matcher{kind: mCIDR, cidr: r})
