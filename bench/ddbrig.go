@@ -135,11 +135,7 @@ func OpenDynamoDB(ctx context.Context, o DynamoDBOptions) (_ *DynamoDBRig, err e
 			r.Close(context.Background()) //nolint:errcheck // reporting err
 		}
 	}()
-	rawecho := filepath.Join(dir, "rawecho")
-	if err := testfn.GoBuild(o.Root, "./bench/cmd/rawecho", rawecho); err != nil {
-		return nil, err
-	}
-	if r.Raw, err = StartProcess(ctx, 30*time.Second, rawecho, "--listen", "127.0.0.1:0"); err != nil {
+	if r.Raw, err = startRawecho(ctx, o.Root, dir); err != nil {
 		return nil, err
 	}
 	r.Stratus, r.StratusErr = r.startStratus(ctx)
@@ -152,15 +148,7 @@ func OpenDynamoDB(ctx context.Context, o DynamoDBOptions) (_ *DynamoDBRig, err e
 }
 
 func (r *DynamoDBRig) startStratus(ctx context.Context) (*DynamoDBServer, error) {
-	bin := r.o.Stratus
-	if bin == "" {
-		bin = filepath.Join(r.dir, "stratus")
-		if err := testfn.GoBuild(r.o.Root, "./cmd/stratus", bin); err != nil {
-			return nil, err
-		}
-	}
-	argv := append([]string{bin, "server", "--listen", "127.0.0.1:0", "--data-dir", filepath.Join(r.dir, "stratus-data"), "--sandbox", "process"}, r.o.StratusFlags...)
-	p, err := StartProcess(ctx, time.Minute, argv...)
+	p, err := startStratusProcess(ctx, r.o.Root, r.o.Stratus, r.dir, filepath.Join(r.dir, "stratus-data"), r.o.StratusFlags)
 	if err != nil {
 		return nil, err
 	}

@@ -137,11 +137,7 @@ func OpenS3(ctx context.Context, o S3Options) (_ *S3Rig, err error) {
 	if err := os.Mkdir(r.DiskDir, 0o755); err != nil {
 		return nil, err
 	}
-	rawecho := filepath.Join(dir, "rawecho")
-	if err := testfn.GoBuild(o.Root, "./bench/cmd/rawecho", rawecho); err != nil {
-		return nil, err
-	}
-	if r.Raw, err = StartProcess(ctx, 30*time.Second, rawecho, "--listen", "127.0.0.1:0"); err != nil {
+	if r.Raw, err = startRawecho(ctx, o.Root, dir); err != nil {
 		return nil, err
 	}
 	r.Stratus, r.StratusErr = r.startStratus(ctx)
@@ -154,17 +150,9 @@ func OpenS3(ctx context.Context, o S3Options) (_ *S3Rig, err error) {
 }
 
 func (r *S3Rig) startStratus(ctx context.Context) (*S3Server, error) {
-	bin := r.o.Stratus
-	if bin == "" {
-		bin = filepath.Join(r.dir, "stratus")
-		if err := testfn.GoBuild(r.o.Root, "./cmd/stratus", bin); err != nil {
-			return nil, err
-		}
-	}
 	s := &S3Server{Name: "stratus", DataDir: filepath.Join(r.dir, "stratus-data")}
-	argv := append([]string{bin, "server", "--listen", "127.0.0.1:0", "--data-dir", s.DataDir, "--sandbox", "process"}, r.o.StratusFlags...)
 	var err error
-	if s.Process, err = StartProcess(ctx, time.Minute, argv...); err != nil {
+	if s.Process, err = startStratusProcess(ctx, r.o.Root, r.o.Stratus, r.dir, s.DataDir, r.o.StratusFlags); err != nil {
 		return nil, err
 	}
 	return r.withBucket(ctx, s)
@@ -224,6 +212,29 @@ func (r *S3Rig) Close(ctx context.Context) error {
 
 // Servers returns the servers that are up: Stratus, then MinIO.
 func (r *S3Rig) Servers() []*S3Server { return upServers(r.Stratus, r.MinIO) }
+
+// startRawecho builds rawecho into dir and runs it on loopback: the raw
+// round trip the rigs compare with.
+func startRawecho(ctx context.Context, root, dir string) (*Process, error) {
+	bin := filepath.Join(dir, "rawecho")
+	if err := testfn.GoBuild(root, "./bench/cmd/rawecho", bin); err != nil {
+		return nil, err
+	}
+	return StartProcess(ctx, 30*time.Second, bin, "--listen", "127.0.0.1:0")
+}
+
+// startStratusProcess runs `stratus server` (bin, or built into dir when bin
+// is empty) on loopback with the process sandbox and its data in dataDir.
+func startStratusProcess(ctx context.Context, root, bin, dir, dataDir string, flags []string) (*Process, error) {
+	if bin == "" {
+		bin = filepath.Join(dir, "stratus")
+		if err := testfn.GoBuild(root, "./cmd/stratus", bin); err != nil {
+			return nil, err
+		}
+	}
+	argv := append([]string{bin, "server", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--sandbox", "process"}, flags...)
+	return StartProcess(ctx, time.Minute, argv...)
+}
 
 // closeRig stops procs (nil ones are skipped), giving them 30 seconds, and
 // removes dir, a rig's files.
