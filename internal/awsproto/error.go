@@ -30,6 +30,12 @@ type Error struct {
 	// Members are further members of an awsJson error body (DynamoDB's
 	// CancellationReasons, or the Item of a failed condition check).
 	Members map[string]any
+
+	// QueryCode is the code in the query protocol when it differs from Code
+	// (SQS's QueueDoesNotExist is AWS.SimpleQueueService.NonExistentQueue
+	// there). An awsJson service that is query-compatible sends it in the
+	// X-Amzn-Query-Error header, which SDKs prefer to the body's __type.
+	QueryCode string
 }
 
 // Field is one extra element of an error body.

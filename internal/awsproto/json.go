@@ -71,8 +71,19 @@ func WriteAWSJSON(w http.ResponseWriter, contentType string, v any) {
 // X-Amzn-ErrorType with the code, and {"__type": code, "message": message}. Errors
 // that are not an *Error render as ServiceException and leak nothing.
 func WriteAWSJSONError(w http.ResponseWriter, contentType string, err error) {
-	e, b := EncodeAWSJSONError("", err)
+	WriteAWSJSONErrorNS(w, contentType, "", err)
+}
+
+// WriteAWSJSONErrorNS is WriteAWSJSONError with __type qualified by namespace
+// (see EncodeAWSJSONError). An error with a QueryCode also gets the
+// X-Amzn-Query-Error header ("code;Sender" or "code;Receiver") that
+// query-compatible services (SQS) send.
+func WriteAWSJSONErrorNS(w http.ResponseWriter, contentType, namespace string, err error) {
+	e, b := EncodeAWSJSONError(namespace, err)
 	h := w.Header()
+	if e.QueryCode != "" {
+		h["X-Amzn-Query-Error"] = []string{e.QueryCode + ";" + e.Fault()}
+	}
 	h["X-Amzn-Errortype"] = []string{e.Code}
 	h["Content-Type"] = []string{contentType}
 	h["Content-Length"] = []string{strconv.Itoa(len(b))}

@@ -9,6 +9,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -66,4 +68,104 @@ type Streams interface {
 	// Wait returns when a record after position after may have arrived in the
 	// shard, the shard closed, or ctx ended (at once if one already has).
 	Wait(ctx context.Context, sourceARN, shardID, after string) error
+}
+
+// Queues is a service's queues (SQS), which mappings poll and settle message by
+// message instead of by position.
+type Queues interface {
+	// Describe returns what a mapping needs to know of the queue queueARN names
+	// (ErrNotFound).
+	Describe(ctx context.Context, queueARN string) (QueueInfo, error)
+	// Receive takes up to max messages, hiding each for visibility, and waits up
+	// to wait (or until ctx ends) for the first when none is there. Receiving
+	// counts toward a message's maxReceiveCount as any other receive does, and a
+	// FIFO queue hands out no message of a group while another of it is hidden.
+	Receive(ctx context.Context, queueARN string, max int, visibility, wait time.Duration) ([]QueueMessage, error)
+	// Delete removes received messages by their receipt handles; a handle whose
+	// message is gone already is no error.
+	Delete(ctx context.Context, queueARN string, receipts []string) error
+	// ChangeVisibility hides received messages for visibility from now (0 makes
+	// them visible at once).
+	ChangeVisibility(ctx context.Context, queueARN string, receipts []string, visibility time.Duration) error
+}
+
+// QueueInfo describes a queue to a mapping.
+type QueueInfo struct {
+	FIFO              bool
+	VisibilityTimeout time.Duration
+}
+
+// QueueMessage is one message received for a mapping.
+type QueueMessage struct {
+	ID      string
+	Receipt string
+	// GroupID is a FIFO message's MessageGroupId.
+	GroupID string
+	// Sent is when the message was sent (SentTimestamp).
+	Sent time.Time
+	// Data is the record object of the event's "Records" array, exactly as
+	// Lambda puts it there (messageId, receiptHandle, body, attributes,
+	// messageAttributes, md5OfBody, eventSource, eventSourceARN, awsRegion).
+	Data json.RawMessage
+	// Size is the record's size in bytes, for the 6 MB payload bound.
+	Size int
+}
+
+// Message is what one service hands another's queue, topic, event bus or
+// function: Lambda's destinations and dead-letter queues, S3's event
+// notifications, SNS subscriptions, EventBridge targets and schedules all send
+// through a Sender, so each target service accepts messages in one place.
+type Message struct {
+	// Body is the message (SQS MessageBody, SNS Message, an EventBridge event's
+	// Detail, a Lambda payload).
+	Body string
+	// Attributes are SQS or SNS message attributes.
+	Attributes map[string]Attribute
+	// GroupID and DeduplicationID are for FIFO queues and topics.
+	GroupID         string
+	DeduplicationID string
+	// Subject is an SNS message's subject.
+	Subject string
+	// Source, DetailType and Resources make Body an EventBridge event's detail
+	// when the target is an event bus.
+	Source     string
+	DetailType string
+	Resources  []string
+	// Delay postpones an SQS message's delivery (DelaySeconds).
+	Delay time.Duration
+}
+
+// Attribute is an SQS or SNS message attribute: DataType is String, Number or
+// Binary, optionally with a custom suffix ("String.Array", "Number.float").
+type Attribute struct {
+	DataType    string
+	StringValue string
+	BinaryValue []byte
+}
+
+// Sender accepts messages for the targets of one service.
+type Sender interface {
+	// Send delivers m to the target targetARN names and returns the id the
+	// target gave it once m is durable there. ErrNotFound when there is no such
+	// target; an *awsproto.Error when the target refuses m (too large, a FIFO
+	// queue without a group id).
+	Send(ctx context.Context, targetARN string, m Message) (string, error)
+}
+
+// Senders routes a message to the Sender of the service its target ARN names
+// ("sqs", "sns", "events", "lambda"). Fill it in main once every service exists.
+type Senders map[string]Sender
+
+// Send delivers m to targetARN through the Sender of its service, or fails with
+// ErrNotFound when the ARN is not one or no service of its name is here.
+func (s Senders) Send(ctx context.Context, targetARN string, m Message) (string, error) {
+	parts := strings.SplitN(targetARN, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" {
+		return "", fmt.Errorf("%w: %q is not an ARN", ErrNotFound, targetARN)
+	}
+	snd, ok := s[parts[2]]
+	if !ok {
+		return "", fmt.Errorf("%w: no service %q for %s", ErrNotFound, parts[2], targetARN)
+	}
+	return snd.Send(ctx, targetARN, m)
 }
