@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stratus-run/stratus/internal/awsproto"
+	"github.com/stratus-run/stratus/internal/eventsource"
 	"github.com/stratus-run/stratus/internal/store"
 )
 
@@ -45,14 +46,24 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request, _ string) error
 		return awsproto.Validation(source, "eventSourceArn", patternEventSourceArn)
 	}
 	service := sourceService(source)
-	if s.Streams[service] == nil {
+	queue := s.Queues[service] != nil
+	if s.Streams[service] == nil && !queue {
 		return sourceNotServed(service, source)
 	}
-	pos, ts, err := startingPosition(service, source, &in)
-	if err != nil {
-		return err
-	}
+	var pos string
+	var ts *time.Time
 	st := streamDefaults()
+	if queue {
+		if in.StartingPosition != nil {
+			return errQueuePosition
+		}
+		st = queueDefaults()
+	} else {
+		var err error
+		if pos, ts, err = startingPosition(service, source, &in); err != nil {
+			return err
+		}
+	}
 	if err := s.apply(ctx, &st, &in.settingsInput); err != nil {
 		return err
 	}
@@ -60,8 +71,14 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request, _ string) error
 	if err != nil {
 		return err
 	}
-	if _, _, err := s.checkSource(ctx, source); err != nil {
+	info, err := s.checkSource(ctx, source)
+	if err != nil {
 		return err
+	}
+	if queue {
+		if err := checkQueueSettings(&in.settingsInput, &st, info); err != nil {
+			return err
+		}
 	}
 	if d := s.duplicateOf("", source, fnArn); d != nil {
 		return mappingExists(source, functionName(fnArn), d.UUID)
@@ -110,6 +127,15 @@ func (s *Service) update(w http.ResponseWriter, r *http.Request, uuid string) er
 		next := rec
 		if err := s.apply(ctx, &next.settings, &in); err != nil {
 			return err
+		}
+		if queues := s.Queues[sourceService(rec.EventSourceArn)]; queues != nil {
+			info, err := queues.Describe(ctx, rec.EventSourceArn)
+			if err != nil && !errors.Is(err, eventsource.ErrNotFound) {
+				return err
+			}
+			if err := checkQueueSettings(&in, &next.settings, &info); err != nil {
+				return err
+			}
 		}
 		if in.FunctionName != nil {
 			if next.FunctionArn, err = s.Functions.FunctionARN(ctx, rec.Region, *in.FunctionName); err != nil {

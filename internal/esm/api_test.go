@@ -195,7 +195,7 @@ func TestAPIErrors(t *testing.T) {
 		}), "InvalidParameterValueException", errTooManyFilters.Message},
 		{"an SQS destination", base(func(in *lambda.CreateEventSourceMappingInput) {
 			in.DestinationConfig = &types.DestinationConfig{OnFailure: &types.OnFailure{Destination: aws.String("arn:aws:sqs:us-east-1:000000000000:q")}}
-		}), "InvalidParameterValueException", "Stratus can send failed batches only to a Lambda function for now, not to arn:aws:sqs:us-east-1:000000000000:q"},
+		}), "InvalidParameterValueException", "Stratus can send failed batches only to a Lambda function, an SQS queue or an SNS topic, not to arn:aws:sqs:us-east-1:000000000000:q"},
 		{"an on-success destination", base(func(in *lambda.CreateEventSourceMappingInput) {
 			in.DestinationConfig = &types.DestinationConfig{OnSuccess: &types.OnSuccess{Destination: aws.String(fnARN("dest"))}}
 		}), "InvalidParameterValueException", "Unsupported DestinationConfig parameter for given event source mapping type."},

@@ -326,7 +326,14 @@ func (d *deliverer) toDestination(ctx context.Context, recs []eventsource.Record
 	if d.rec.OnFailure == "" {
 		return
 	}
-	if _, err := d.s.Functions.EnqueueEvent(ctx, d.rec.OnFailure, d.failurePayload(recs, condition, p), ""); err != nil {
+	payload := d.failurePayload(recs, condition, p)
+	var err error
+	if sourceService(d.rec.OnFailure) == "lambda" || d.s.Targets == nil {
+		_, err = d.s.Functions.EnqueueEvent(ctx, d.rec.OnFailure, payload, "")
+	} else {
+		_, err = d.s.Targets.Send(ctx, d.rec.OnFailure, eventsource.Message{Body: string(payload)})
+	}
+	if err != nil {
 		slog.Warn("esm: cannot send an on-failure record", "uuid", d.rec.UUID, "destination", d.rec.OnFailure, "err", err)
 	}
 }

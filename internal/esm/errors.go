@@ -43,6 +43,28 @@ var (
 		Message: "Cannot update the event source mapping because it is in use."}
 )
 
+// Queue mapping errors. errBatchNeedsWindow is AWS's sentence (reported from
+// its answers in public issue threads); the FIFO ones are as other emulators
+// word them, unconfirmed.
+var (
+	errBatchNeedsWindow = invalidParameter("Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10")
+	errFIFOWindow       = invalidParameter("Batching window is not supported for FIFO queues")
+	errFIFOBatch        = invalidParameter("Batch size must not exceed 10 for FIFO queues")
+	errQueuePosition    = invalidParameter("StartingPosition is not valid for SQS event sources.")
+)
+
+// unsupportedParameter: a stream member given for a queue mapping, in the
+// sentence Lambda uses for DestinationConfig on such mappings.
+func unsupportedParameter(name string) *awsproto.Error {
+	return invalidParameter("Unsupported " + name + " parameter for given event source mapping type.")
+}
+
+// queueNotFound is Lambda's answer for a queue ARN naming no queue: the error
+// of its own ReceiveMessage, as recorded from AWS.
+func queueNotFound() *awsproto.Error {
+	return invalidParameter("Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue does not exist for this wsdl version.")
+}
+
 func invalidParameter(msg string) *awsproto.Error {
 	return &awsproto.Error{Code: "InvalidParameterValueException", Status: http.StatusBadRequest, Message: msg}
 }
@@ -66,7 +88,7 @@ func sourceNotServed(service, arn string) *awsproto.Error {
 // destinationNotServed: an on-failure destination of a kind Stratus cannot
 // deliver to yet. The sentence is Stratus's.
 func destinationNotServed(arn string) *awsproto.Error {
-	return invalidParameter("Stratus can send failed batches only to a Lambda function for now, not to " + arn)
+	return invalidParameter("Stratus can send failed batches only to a Lambda function, an SQS queue or an SNS topic, not to " + arn)
 }
 
 // mappingExists is AWS's answer to a second mapping of one stream to one

@@ -55,6 +55,9 @@ func afterUpdate(state string, wasEnabled, enabled bool) (string, bool) {
 // The reason Lambda gives for a state the user's call brought about.
 const reasonUser = "User action"
 
+// reasonUserQueue is the same reason as Lambda words it for a queue mapping.
+const reasonUserQueue = "USER_INITIATED"
+
 // Lambda's LastProcessingResult values.
 const (
 	resultNone    = "No records processed"
@@ -99,6 +102,9 @@ type settings struct {
 	MaxRetry                int      `json:"maxRetry"`
 	TumblingWindow          int      `json:"tumblingWindow"`
 	ReportBatchItemFailures bool     `json:"reportBatchItemFailures"`
+	// MaxConcurrency is a queue mapping's ScalingConfig.MaximumConcurrency
+	// (0: not set).
+	MaxConcurrency int `json:"maxConcurrency,omitempty"`
 }
 
 // sourceService is the service an event source ARN names ("dynamodb",
@@ -121,27 +127,29 @@ func (t epochSeconds) MarshalJSON() ([]byte, error) {
 }
 
 // configuration is EventSourceMappingConfiguration, the shape of every answer.
+// A queue mapping shows none of the stream members, as Lambda answers it.
 type configuration struct {
-	UUID                           string            `json:"UUID"`
-	EventSourceMappingArn          string            `json:"EventSourceMappingArn"`
-	EventSourceArn                 string            `json:"EventSourceArn"`
-	FunctionArn                    string            `json:"FunctionArn"`
-	StartingPosition               string            `json:"StartingPosition,omitempty"`
-	StartingPositionTimestamp      *epochSeconds     `json:"StartingPositionTimestamp,omitempty"`
-	BatchSize                      int               `json:"BatchSize"`
-	MaximumBatchingWindowInSeconds int               `json:"MaximumBatchingWindowInSeconds"`
-	ParallelizationFactor          int               `json:"ParallelizationFactor"`
-	FilterCriteria                 *filterCriteria   `json:"FilterCriteria,omitempty"`
-	DestinationConfig              destinationConfig `json:"DestinationConfig"`
-	MaximumRecordAgeInSeconds      int               `json:"MaximumRecordAgeInSeconds"`
-	BisectBatchOnFunctionError     bool              `json:"BisectBatchOnFunctionError"`
-	MaximumRetryAttempts           int               `json:"MaximumRetryAttempts"`
-	TumblingWindowInSeconds        int               `json:"TumblingWindowInSeconds"`
-	FunctionResponseTypes          []string          `json:"FunctionResponseTypes"`
-	LastModified                   epochSeconds      `json:"LastModified"`
-	LastProcessingResult           string            `json:"LastProcessingResult"`
-	State                          string            `json:"State"`
-	StateTransitionReason          string            `json:"StateTransitionReason"`
+	UUID                           string             `json:"UUID"`
+	EventSourceMappingArn          string             `json:"EventSourceMappingArn"`
+	EventSourceArn                 string             `json:"EventSourceArn"`
+	FunctionArn                    string             `json:"FunctionArn"`
+	StartingPosition               string             `json:"StartingPosition,omitempty"`
+	StartingPositionTimestamp      *epochSeconds      `json:"StartingPositionTimestamp,omitempty"`
+	BatchSize                      int                `json:"BatchSize"`
+	MaximumBatchingWindowInSeconds int                `json:"MaximumBatchingWindowInSeconds"`
+	ParallelizationFactor          *int               `json:"ParallelizationFactor,omitempty"`
+	FilterCriteria                 *filterCriteria    `json:"FilterCriteria,omitempty"`
+	DestinationConfig              *destinationConfig `json:"DestinationConfig,omitempty"`
+	MaximumRecordAgeInSeconds      *int               `json:"MaximumRecordAgeInSeconds,omitempty"`
+	BisectBatchOnFunctionError     *bool              `json:"BisectBatchOnFunctionError,omitempty"`
+	MaximumRetryAttempts           *int               `json:"MaximumRetryAttempts,omitempty"`
+	TumblingWindowInSeconds        *int               `json:"TumblingWindowInSeconds,omitempty"`
+	FunctionResponseTypes          []string           `json:"FunctionResponseTypes"`
+	ScalingConfig                  *scalingConfig     `json:"ScalingConfig,omitempty"`
+	LastModified                   epochSeconds       `json:"LastModified"`
+	LastProcessingResult           string             `json:"LastProcessingResult,omitempty"`
+	State                          string             `json:"State"`
+	StateTransitionReason          string             `json:"StateTransitionReason"`
 }
 
 type filterCriteria struct {
@@ -177,17 +185,26 @@ func (s *Service) configuration(rec *record, result string) *configuration {
 		StartingPosition:               rec.StartingPosition,
 		BatchSize:                      rec.BatchSize,
 		MaximumBatchingWindowInSeconds: rec.MaxBatchingWindow,
-		ParallelizationFactor:          rec.ParallelizationFactor,
-		DestinationConfig:              destinationConfig{OnFailure: &destination{}},
-		MaximumRecordAgeInSeconds:      rec.MaxRecordAge,
-		BisectBatchOnFunctionError:     rec.Bisect,
-		MaximumRetryAttempts:           rec.MaxRetry,
-		TumblingWindowInSeconds:        rec.TumblingWindow,
 		FunctionResponseTypes:          []string{},
 		LastModified:                   epochSeconds(rec.LastModified),
-		LastProcessingResult:           result,
 		State:                          rec.State,
 		StateTransitionReason:          reasonUser,
+	}
+	if s.Queues[sourceService(rec.EventSourceArn)] != nil {
+		c.StateTransitionReason = reasonUserQueue
+		if rec.MaxConcurrency > 0 {
+			n := rec.MaxConcurrency
+			c.ScalingConfig = &scalingConfig{MaximumConcurrency: &n}
+		}
+	} else {
+		pf, age, bisect, retry, tw := rec.ParallelizationFactor, rec.MaxRecordAge, rec.Bisect, rec.MaxRetry, rec.TumblingWindow
+		c.ParallelizationFactor, c.MaximumRecordAgeInSeconds, c.BisectBatchOnFunctionError = &pf, &age, &bisect
+		c.MaximumRetryAttempts, c.TumblingWindowInSeconds = &retry, &tw
+		c.DestinationConfig = &destinationConfig{OnFailure: &destination{}}
+		c.LastProcessingResult = result
+		if rec.OnFailure != "" {
+			c.DestinationConfig.OnFailure.Destination = &rec.OnFailure
+		}
 	}
 	if rec.StartingPositionTimestamp != nil {
 		t := epochSeconds(*rec.StartingPositionTimestamp)
@@ -198,9 +215,6 @@ func (s *Service) configuration(rec *record, result string) *configuration {
 		for i := range rec.Filters {
 			c.FilterCriteria.Filters = append(c.FilterCriteria.Filters, filter{Pattern: &rec.Filters[i]})
 		}
-	}
-	if rec.OnFailure != "" {
-		c.DestinationConfig.OnFailure.Destination = &rec.OnFailure
 	}
 	if rec.ReportBatchItemFailures {
 		c.FunctionResponseTypes = []string{"ReportBatchItemFailures"}

@@ -175,6 +175,11 @@ func sameConfig(a, b *record) bool {
 // run runs the poller of p's source kind until it is stopped.
 func (s *Service) run(p *poller) {
 	service := sourceService(p.rec.EventSourceArn)
+	if queues := s.Queues[service]; queues != nil {
+		qp := &queuePoller{s: s, p: p, rec: p.rec, queues: queues}
+		qp.run(s.ctx)
+		return
+	}
 	streams := s.Streams[service]
 	if streams == nil {
 		slog.Error("esm: no source of this kind is served; the mapping waits", "uuid", p.rec.UUID, "source", p.rec.EventSourceArn)

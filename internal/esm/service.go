@@ -9,8 +9,9 @@
 // destination (deliver.go), which knows nothing of positions in a source; and
 // the stream poller (stream.go, checkpoint.go), one kind of source, which reads
 // the shards of an eventsource.Streams in order and checkpoints each shard's
-// position in JetStream KV. A queue poller (SQS) is the next kind: it reuses
-// the filter and the invoker and settles messages instead of positions.
+// position in JetStream KV; and the queue poller (queue.go), which reuses the
+// filter and the invoker and settles messages instead of positions: deleted
+// once handled, left to reappear (and to the queue's redrive policy) when not.
 package esm
 
 import (
@@ -52,6 +53,11 @@ type Service struct {
 	// Streams are the stream sources by the service their ARNs name
 	// ("dynamodb", later "kinesis").
 	Streams map[string]eventsource.Streams
+	// Queues are the queue sources by the service their ARNs name ("sqs").
+	Queues map[string]eventsource.Queues
+	// Targets takes stream mappings' on-failure records for SQS queues and SNS
+	// topics; nil allows only Lambda functions as destinations.
+	Targets eventsource.Sender
 	// Account is the account id in ARNs (default 000000000000).
 	Account string
 	// Region is the region of requests that carry none (default us-east-1).

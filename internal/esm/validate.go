@@ -31,6 +31,12 @@ type settingsInput struct {
 	MaximumRetryAttempts           *int             `json:"MaximumRetryAttempts"`
 	TumblingWindowInSeconds        *int             `json:"TumblingWindowInSeconds"`
 	FunctionResponseTypes          *[]string        `json:"FunctionResponseTypes"`
+	ScalingConfig                  *scalingConfig   `json:"ScalingConfig"`
+}
+
+// scalingConfig is a queue mapping's ScalingConfig.
+type scalingConfig struct {
+	MaximumConcurrency *int `json:"MaximumConcurrency,omitempty"`
 }
 
 type destinationJSON struct {
@@ -111,6 +117,7 @@ func validateModel(in *settingsInput) error {
 		{in.MaximumRecordAgeInSeconds, intRange{"maximumRecordAgeInSeconds", -1, 604800}},
 		{in.MaximumRetryAttempts, intRange{"maximumRetryAttempts", -1, 10000}},
 		{in.TumblingWindowInSeconds, intRange{"tumblingWindowInSeconds", 0, 900}},
+		{maxConcurrency(in.ScalingConfig), intRange{"scalingConfig.maximumConcurrency", 2, 1000}},
 	} {
 		if err := checkRange(c.v, c.r); err != nil {
 			return err
@@ -129,6 +136,13 @@ func validateModel(in *settingsInput) error {
 		}
 	}
 	return nil
+}
+
+func maxConcurrency(c *scalingConfig) *int {
+	if c == nil {
+		return nil
+	}
+	return c.MaximumConcurrency
 }
 
 // apply sets the given members of in on st, validating them as the service
@@ -161,6 +175,12 @@ func (s *Service) apply(ctx context.Context, st *settings, in *settingsInput) er
 	if in.FunctionResponseTypes != nil {
 		st.ReportBatchItemFailures = len(*in.FunctionResponseTypes) == 1
 	}
+	if in.ScalingConfig != nil {
+		st.MaxConcurrency = 0
+		if in.ScalingConfig.MaximumConcurrency != nil {
+			st.MaxConcurrency = *in.ScalingConfig.MaximumConcurrency
+		}
+	}
 	if in.FilterCriteria != nil {
 		if len(in.FilterCriteria.Filters) > maxFilters {
 			return errTooManyFilters
@@ -184,11 +204,14 @@ func (s *Service) apply(ctx context.Context, st *settings, in *settingsInput) er
 		st.OnFailure = ""
 		if d.OnFailure != nil && d.OnFailure.Destination != nil && *d.OnFailure.Destination != "" {
 			arn := *d.OnFailure.Destination
-			if sourceService(arn) != "lambda" {
+			switch svc := sourceService(arn); {
+			case svc == "lambda":
+				if _, err := s.Functions.FunctionARN(ctx, arnRegion(arn), arn); err != nil {
+					return err
+				}
+			case (svc == "sqs" || svc == "sns") && s.Targets != nil:
+			default:
 				return destinationNotServed(arn)
-			}
-			if _, err := s.Functions.FunctionARN(ctx, arnRegion(arn), arn); err != nil {
-				return err
 			}
 			st.OnFailure = arn
 		}
@@ -246,24 +269,72 @@ func startingPosition(service, arn string, in *createInput) (string, *time.Time,
 	return pos, &t, nil
 }
 
-// checkSource makes sure the event source exists and Stratus polls it,
-// returning its service.
-func (s *Service) checkSource(ctx context.Context, arn string) (string, eventsource.Streams, error) {
+// checkSource makes sure the event source exists and Stratus polls it. For
+// a queue it returns the queue's description.
+func (s *Service) checkSource(ctx context.Context, arn string) (*eventsource.QueueInfo, error) {
 	if len(arn) > 1024 || !reEventSourceArn.MatchString(arn) {
-		return "", nil, awsproto.Validation(arn, "eventSourceArn", patternEventSourceArn)
+		return nil, awsproto.Validation(arn, "eventSourceArn", patternEventSourceArn)
 	}
 	service := sourceService(arn)
+	if queues := s.Queues[service]; queues != nil {
+		info, err := queues.Describe(ctx, arn)
+		if errors.Is(err, eventsource.ErrNotFound) {
+			return nil, queueNotFound()
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &info, nil
+	}
 	streams := s.Streams[service]
 	if streams == nil {
-		return "", nil, sourceNotServed(service, arn)
+		return nil, sourceNotServed(service, arn)
 	}
 	if _, err := streams.Shards(ctx, arn); err != nil {
 		if errors.Is(err, eventsource.ErrNotFound) {
-			return "", nil, streamNotFound(arn)
+			return nil, streamNotFound(arn)
 		}
-		return "", nil, err
+		return nil, err
 	}
-	return service, streams, nil
+	return nil, nil
+}
+
+// queueDefaults are a queue mapping's settings before the request's.
+func queueDefaults() settings {
+	return settings{BatchSize: 10}
+}
+
+// checkQueueSettings refuses what a queue mapping cannot have: the stream
+// members, a batch above 10 without a batching window, and for a FIFO queue
+// a batching window or a batch above 10.
+func checkQueueSettings(in *settingsInput, st *settings, info *eventsource.QueueInfo) error {
+	for _, m := range []struct {
+		name  string
+		given bool
+	}{
+		{"ParallelizationFactor", in.ParallelizationFactor != nil},
+		{"MaximumRecordAgeInSeconds", in.MaximumRecordAgeInSeconds != nil},
+		{"BisectBatchOnFunctionError", in.BisectBatchOnFunctionError != nil},
+		{"MaximumRetryAttempts", in.MaximumRetryAttempts != nil},
+		{"TumblingWindowInSeconds", in.TumblingWindowInSeconds != nil},
+		{"DestinationConfig", in.DestinationConfig != nil},
+	} {
+		if m.given {
+			return unsupportedParameter(m.name)
+		}
+	}
+	if st.BatchSize > 10 && st.MaxBatchingWindow == 0 {
+		return errBatchNeedsWindow
+	}
+	if info != nil && info.FIFO {
+		if st.MaxBatchingWindow > 0 {
+			return errFIFOWindow
+		}
+		if st.BatchSize > 10 {
+			return errFIFOBatch
+		}
+	}
+	return nil
 }
 
 // functionName is the name part of a function ARN, as AWS names the function
