@@ -13,12 +13,9 @@ import (
 // Notification configuration: Put/GetBucketNotificationConfiguration. Lambda
 // destinations are validated through Functions and delivered (notify.go).
 //
-// TODO(sqs, sns): QueueConfiguration and TopicConfiguration name services
-// Stratus does not have yet. Their destinations cannot be validated, so S3's
-// answer for a destination that does not exist is given ("The destination queue
-// does not exist"); with x-amz-skip-destination-validation they are kept and
-// answered back, and nothing is sent to them. Deliver them from the outbox
-// (outboxRecord.Kind "sqs"/"sns") once SQS and SNS land.
+// QueueConfiguration and TopicConfiguration destinations are validated as S3
+// does, by sending each an s3:TestEvent through Targets; their events leave
+// through the same outbox as Lambda's (outboxRecord.Kind "sqs"/"sns").
 // TODO(eventbridge): EventBridgeConfiguration is kept and answered back, as S3
 // accepts it without validation, and nothing is sent.
 
@@ -321,9 +318,13 @@ func (s *Service) checkDestinations(c *call, bucket string, cfg *notifyConfig) e
 				name, why = t.arn+", null", "Not authorized to invoke function ["+t.arn+"]"
 			}
 		case destQueue:
-			name, why = t.arn, "The destination queue does not exist"
+			if s.sendTestEvent(c.r.Context(), t.kind, t.arn, bucket) != nil {
+				name, why = t.arn, "The destination queue does not exist"
+			}
 		case destTopic:
-			name, why = t.arn, "The destination topic does not exist"
+			if s.sendTestEvent(c.r.Context(), t.kind, t.arn, bucket) != nil {
+				name, why = t.arn, "The destination topic does not exist"
+			}
 		}
 		if name != "" {
 			n := strconv.Itoa(len(failed)/2 + 1)

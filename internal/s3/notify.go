@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stratus-run/stratus/internal/awsproto"
+	"github.com/stratus-run/stratus/internal/eventsource"
 	"github.com/stratus-run/stratus/internal/s3/objstore"
 )
 
@@ -202,8 +203,8 @@ func (s *Service) records(cfg *notifyConfig, b *objstore.Bucket, o eventOrigin, 
 		}
 		for ti := range cfg.targets {
 			t := &cfg.targets[ti]
-			if t.kind != destLambda || !t.wants("s3:"+name) || !t.selects(ch.Object.Key) {
-				continue // TODO(sqs, sns): queue and topic destinations.
+			if !t.wants("s3:"+name) || !t.selects(ch.Object.Key) || (t.kind != destLambda && s.Targets == nil) {
+				continue
 			}
 			rec := s.eventRecord(b, o, name, t.id, ch, now)
 			if p, err := encodeOutbox(t, b.Name, ch.Object.Key, o.trace, rec); err == nil {
@@ -416,6 +417,9 @@ func (s *Service) drainOnce(ctx context.Context) bool {
 // function gone or refusing the event, no Lambda here, a destination Stratus
 // does not have) is dropped with a log line, as S3 drops it.
 func (s *Service) deliver(ctx context.Context, r *outboxRecord) error {
+	if r.Kind == destQueue || r.Kind == destTopic {
+		return s.deliverMessage(ctx, r)
+	}
 	if r.Kind != destLambda {
 		slog.Warn("s3: dropping a notification to a destination Stratus does not have", "kind", r.Kind, "target", r.Target)
 		return nil
@@ -432,6 +436,62 @@ func (s *Service) deliver(ctx context.Context, r *outboxRecord) error {
 		slog.Warn("s3: dropping a notification the function cannot take", "function", r.Target, "err", err)
 		return nil
 	}
+	return err
+}
+
+// deliverMessage sends a record to its queue or topic: the event message as
+// the body, and for a topic the subject S3 gives its notifications.
+func (s *Service) deliverMessage(ctx context.Context, r *outboxRecord) error {
+	if s.Targets == nil {
+		slog.Warn("s3: dropping a notification: no SQS or SNS here", "target", r.Target)
+		return nil
+	}
+	m := eventsource.Message{Body: string(r.Event)}
+	if r.Kind == destTopic {
+		m.Subject = notificationSubject
+	}
+	_, err := s.Targets.Send(ctx, r.Target, m)
+	if err == nil {
+		return nil
+	}
+	var e *awsproto.Error
+	if errors.Is(err, eventsource.ErrNotFound) || (errors.As(err, &e) && !e.Server && e.Status < 500 && e.Status != 429) {
+		slog.Warn("s3: dropping a notification the destination cannot take", "target", r.Target, "err", err)
+		return nil
+	}
+	return err
+}
+
+// notificationSubject is the Subject of the SNS messages S3 publishes.
+const notificationSubject = "Amazon S3 Notification"
+
+// testEvent is the message S3 sends a queue or topic when a notification
+// configuration names it, before storing the configuration.
+type testEvent struct {
+	Service   string `json:"Service"`
+	Event     string `json:"Event"`
+	Time      string `json:"Time"`
+	Bucket    string `json:"Bucket"`
+	RequestID string `json:"RequestId"`
+	HostID    string `json:"HostId"`
+}
+
+// sendTestEvent sends arn S3's s3:TestEvent for bucket; an error means the
+// destination does not exist or refused it.
+func (s *Service) sendTestEvent(ctx context.Context, kind, arn, bucket string) error {
+	if s.Targets == nil {
+		return eventsource.ErrNotFound
+	}
+	b, err := encodeJSON(testEvent{Service: "Amazon S3", Event: "s3:TestEvent", Time: s.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
+		Bucket: bucket, RequestID: awsproto.Info(ctx).RequestID, HostID: s.HostID})
+	if err != nil {
+		return err
+	}
+	m := eventsource.Message{Body: string(b)}
+	if kind == destTopic {
+		m.Subject = notificationSubject
+	}
+	_, err = s.Targets.Send(ctx, arn, m)
 	return err
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/stratus-run/stratus/internal/awsproto"
 	"github.com/stratus-run/stratus/internal/awsproto/sigv4"
+	"github.com/stratus-run/stratus/internal/eventsource"
 	"github.com/stratus-run/stratus/internal/s3/objstore"
 )
 
@@ -41,6 +42,10 @@ type Service struct {
 	// exist (lambda.ErrFunctionNotFound): a notification for such a function is
 	// dropped, as S3 drops it, rather than retried. nil retries it.
 	FunctionNotFound error
+	// Targets receives notification events for SQS queues and SNS topics
+	// (QueueConfiguration, TopicConfiguration); nil refuses them as
+	// destinations that do not exist.
+	Targets eventsource.Sender
 	// Account owns every bucket (default 000000000000).
 	Account string
 	// Region is where a bucket created without a LocationConstraint is when the
