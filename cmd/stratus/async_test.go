@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
 // asyncFlags shorten Lambda's minute-long retry delays and hour-long event ages.
@@ -251,6 +251,11 @@ func TestAsyncRetriesExhausted(t *testing.T) {
 	ts := startServer(t, "", asyncFlags...)
 	c := ts.lambdaClient()
 	const dlq = "arn:aws:sqs:us-east-1:000000000000:dead"
+	qc := ts.sqsClient()
+	dq, err := qc.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String("dead")})
+	if err != nil {
+		t.Fatal(err)
+	}
 	createFn(t, c, "broken", "failn", func(in *lambda.CreateFunctionInput) {
 		in.DeadLetterConfig = &types.DeadLetterConfig{TargetArn: aws.String(dlq)}
 	})
@@ -304,25 +309,17 @@ func TestAsyncRetriesExhausted(t *testing.T) {
 	}
 
 	// The dead letter carries the payload and Lambda's attributes.
-	resp, err := http.Get(ts.URL + "/_stratus/dead-letters?target=" + url.QueryEscape(dlq))
-	if err != nil {
-		t.Fatal(err)
+	// The dead letter is in the queue, with the payload and Lambda's attributes.
+	got, err := qc.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: dq.QueueUrl,
+		MessageAttributeNames: []string{"All"}, MaxNumberOfMessages: 10, WaitTimeSeconds: 5})
+	if err != nil || len(got.Messages) != 1 {
+		t.Fatalf("dead letters: %v %+v", err, got)
 	}
-	defer resp.Body.Close()
-	var dl struct {
-		Messages []struct {
-			TargetArn         string
-			Body              string
-			MessageAttributes map[string]struct{ DataType, StringValue string }
-		}
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&dl); err != nil || len(dl.Messages) != 1 {
-		t.Fatalf("dead letters: %v %+v", err, dl)
-	}
-	m := dl.Messages[0]
+	m := got.Messages[0]
 	a := m.MessageAttributes
-	if m.TargetArn != dlq || !jsonEqual([]byte(m.Body), []byte(payload)) || a["RequestID"].StringValue != id ||
-		a["ErrorCode"].DataType != "Number" || a["ErrorCode"].StringValue != "200" || a["ErrorMessage"].StringValue != "attempt 3 failed" {
+	if !jsonEqual([]byte(aws.ToString(m.Body)), []byte(payload)) || aws.ToString(a["RequestID"].StringValue) != id ||
+		aws.ToString(a["ErrorCode"].DataType) != "Number" || aws.ToString(a["ErrorCode"].StringValue) != "200" ||
+		aws.ToString(a["ErrorMessage"].StringValue) != "attempt 3 failed" {
 		t.Errorf("dead letter %+v", m)
 	}
 	cfg, err := c.GetFunctionConfiguration(context.Background(), &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("broken")})

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/stratus-run/stratus/internal/testfn"
 
@@ -153,4 +154,14 @@ func serverBinary(t testing.TB, dir string) string {
 		t.Fatal(err)
 	}
 	return bin
+}
+
+// sqsClient is an aws-sdk-go-v2 SQS client for ts.
+func (ts *testServer) sqsClient() *sqs.Client {
+	return sqs.New(sqs.Options{
+		BaseEndpoint: aws.String(ts.URL),
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+		Retryer:      aws.NopRetryer{},
+	})
 }

@@ -35,6 +35,7 @@ import (
 	ddbstore "github.com/stratus-run/stratus/internal/dynamodb/tablestore/bolt"
 	"github.com/stratus-run/stratus/internal/edge"
 	"github.com/stratus-run/stratus/internal/esm"
+	"github.com/stratus-run/stratus/internal/events"
 	"github.com/stratus-run/stratus/internal/eventsource"
 	"github.com/stratus-run/stratus/internal/invoke"
 	"github.com/stratus-run/stratus/internal/lambda"
@@ -45,6 +46,8 @@ import (
 	"github.com/stratus-run/stratus/internal/s3"
 	"github.com/stratus-run/stratus/internal/s3/objstore/disk"
 	"github.com/stratus-run/stratus/internal/sandbox/oci"
+	"github.com/stratus-run/stratus/internal/sns"
+	"github.com/stratus-run/stratus/internal/sqs"
 	"github.com/stratus-run/stratus/internal/store"
 )
 
@@ -120,6 +123,7 @@ type Main struct {
 	AsyncAckWait       time.Duration
 	AsyncWorkers       int
 	AsyncAgeUnit       time.Duration
+	ScheduleMinute     time.Duration
 	LogLevel           slog.Level
 	FunctionEndpoint   string
 	S3LifecycleDay     time.Duration
@@ -159,6 +163,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.DurationVar(&m.AsyncRetryDelay, "async-retry-delay", time.Minute, "wait before an async event's first retry (doubled for the second); throttled events back off from 1/60 of it up to 5 times it")
 	fs.DurationVar(&m.AsyncAckWait, "async-ack-wait", 30*time.Second, "how long an async event taken by a server that died waits before it is delivered again")
 	fs.DurationVar(&m.AsyncAgeUnit, "async-age-unit", time.Second, "length of one second of MaximumEventAgeInSeconds (shorter in tests)")
+	fs.DurationVar(&m.ScheduleMinute, "schedule-minute", time.Minute, "length of one minute of EventBridge schedule time (shorter in tests: schedules then run on a faster clock)")
 	fs.IntVar(&m.AsyncWorkers, "async-workers", 256, "async events handled at once, across all functions (each waits in its invocation)")
 	fs.TextVar(&m.LogLevel, "log-level", slog.LevelInfo, "server log level: debug (adds a line per AWS request made from inside a function, naming it), info, warn or error")
 	fs.StringVar(&m.FunctionEndpoint, "function-endpoint", "attributed", "how functions reach the AWS endpoint: attributed (served inside each execution environment, so every SDK call is known to be that function's) or relay (the server's own listener, relayed into the environment and unattributed; a benchmark baseline)")
@@ -306,14 +311,34 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	queue := &async.Queue{Store: st, Workers: m.AsyncWorkers, AckWait: m.AsyncAckWait,
 		ThrottleMin: m.AsyncRetryDelay / 60, ThrottleMax: 5 * m.AsyncRetryDelay}
-	deadLetters := &async.DeadLetters{Store: st}
-	if err := deadLetters.Open(ctx); err != nil {
+	// Services send each other messages through targets (Lambda's
+	// destinations and dead letters, S3's notifications, SNS subscriptions,
+	// EventBridge targets); it is filled as each service opens, before any
+	// delivery starts.
+	targets := eventsource.Senders{}
+	queues := &sqs.Service{Store: st, Region: m.Region}
+	if err := queues.Open(ctx); err != nil {
 		return err
 	}
+	targets["sqs"] = queues
 	_, port, _ := net.SplitHostPort(eg.Addr())
+	topics := &sns.Service{Store: st, Targets: targets, Region: m.Region, Endpoint: eg.URL()}
+	if err := topics.Open(ctx); err != nil {
+		return err
+	}
+	targets["sns"] = topics
+	bus := &events.Service{Store: st, Targets: targets, Region: m.Region, Minute: m.ScheduleMinute}
+	if err := bus.Open(ctx); err != nil {
+		return err
+	}
+	targets["events"] = bus
 	lam := &lambda.Service{URLPort: port, URLVerifier: verifier, Store: st, Blobs: blobs, Engine: engine, Runtimes: rts, CodeDir: filepath.Join(m.DataDir, "code"), URLKey: []byte(randomHex(32)),
-		Queue: queue, DeadLetters: deadLetters, RetryDelay: m.AsyncRetryDelay, AgeUnit: m.AsyncAgeUnit}
+		Queue: queue, Targets: targets, RetryDelay: m.AsyncRetryDelay, AgeUnit: m.AsyncAgeUnit}
 	if err := lam.Open(ctx); err != nil {
+		return err
+	}
+	targets["lambda"] = lam.Sender()
+	if err := migrateDeadLetters(ctx, st, targets, logger); err != nil {
 		return err
 	}
 	// Delivery starts once the function cache is filled, so queued events find
@@ -340,7 +365,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	defer objects.Close() //nolint:errcheck // after the S3 service stopped
-	s3svc := &s3.Service{Store: objects, Functions: lam, FunctionNotFound: lambda.ErrFunctionNotFound, Verifier: verifier,
+	s3svc := &s3.Service{Store: objects, Functions: lam, FunctionNotFound: lambda.ErrFunctionNotFound, Verifier: verifier, Targets: targets,
 		Region: m.Region, LifecycleDay: m.S3LifecycleDay}
 	if err := s3svc.Open(ctx); err != nil {
 		return err
@@ -354,8 +379,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := ddb.Open(ctx); err != nil {
 		return err
 	}
-	mappings := &esm.Service{Store: st, Functions: lam, Region: m.Region,
-		Streams: map[string]eventsource.Streams{"dynamodb": ddb.StreamSource()}}
+	mappings := &esm.Service{Store: st, Functions: lam, Region: m.Region, Targets: targets,
+		Streams: map[string]eventsource.Streams{"dynamodb": ddb.StreamSource()},
+		Queues:  map[string]eventsource.Queues{"sqs": queues}}
 	if err := mappings.Open(ctx); err != nil {
 		return err
 	}
@@ -366,14 +392,13 @@ func (m *Main) Run(ctx context.Context) error {
 	})
 	internal.HandleFunc(lambda.CodePath, lam.ServeCode)
 	internal.Handle("GET "+metering.Path, &metering.Handler{Ledger: ledger, Prices: &metering.LambdaPrices, Granularity: m.BillingGranularity})
-	internal.HandleFunc(lambda.DeadLetterPath, lam.ServeDeadLetters)
 	internal.HandleFunc(async.StatsPath, queue.ServeStats)
 	eg.Internal = internal
 	eg.Metrics = prom.Handler()
 	// Event source mappings before Lambda: they share its signing name and
 	// its /2015-03-31/ paths. S3 last: it takes the unsigned requests that
 	// name no other service.
-	eg.Services = []edge.Service{mappings, lam, cwl, gw, ddb, s3svc}
+	eg.Services = []edge.Service{mappings, lam, cwl, gw, ddb, queues, topics, bus, s3svc}
 	eg.Apps = []edge.App{{Label: "execute-api", Serve: gw.ServeExecuteAPI}, {Label: "lambda-url", Serve: lam.ServeFunctionURL}}
 
 	logger.Info("stratus is serving", "endpoint", eg.URL(), "data_dir", m.DataDir, "sandbox", sb.Name(), "auth", m.Auth)
@@ -385,8 +410,33 @@ func (m *Main) Run(ctx context.Context) error {
 
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	errs := []error{eg.Close(sctx), mappings.Close(sctx), ddb.Close(sctx), s3svc.Close(sctx), queue.Close(sctx), gw.Close(sctx), lam.Close(sctx), engine.Close(sctx), ledger.Close(sctx), logSink.Close(sctx), cwl.Close(sctx)}
+	errs := []error{eg.Close(sctx), mappings.Close(sctx), ddb.Close(sctx), queues.Close(sctx), topics.Close(sctx), bus.Close(sctx), s3svc.Close(sctx), queue.Close(sctx), gw.Close(sctx), lam.Close(sctx), engine.Close(sctx), ledger.Close(sctx), logSink.Close(sctx), cwl.Close(sctx)}
 	return errors.Join(errs...)
+}
+
+// migrateDeadLetters moves the dead letters an earlier Stratus kept in its
+// own stream (before SQS and SNS existed) to their queues and topics. Those
+// whose target does not exist (yet) stay for the next start.
+func migrateDeadLetters(ctx context.Context, st *store.Store, targets eventsource.Sender, logger *slog.Logger) error {
+	if _, err := st.JetStream().Stream(ctx, "LAMBDA_DEAD_LETTERS"); err != nil {
+		return nil // nothing was ever kept there
+	}
+	dl := &async.DeadLetters{Store: st}
+	if err := dl.Open(ctx); err != nil {
+		return err
+	}
+	moved, kept, err := dl.Drain(ctx, func(d async.DeadLetter) error {
+		m := eventsource.Message{Body: d.Body, Attributes: map[string]eventsource.Attribute{}}
+		for k, a := range d.Attributes {
+			m.Attributes[k] = eventsource.Attribute{DataType: a.DataType, StringValue: a.StringValue}
+		}
+		_, err := targets.Send(ctx, d.TargetArn, m)
+		return err
+	})
+	if moved > 0 || kept > 0 {
+		logger.Info("moved stored dead letters to their queues and topics", "moved", moved, "kept", kept)
+	}
+	return err
 }
 
 // teeSink hands every function log line to each of its sinks.

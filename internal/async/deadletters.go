@@ -29,8 +29,10 @@ type Attribute struct {
 	StringValue string `json:"StringValue"`
 }
 
-// DeadLetters keeps dead letters durably, one subject per target, until the SQS
-// and SNS services exist to receive them. Set Store, then Open.
+// DeadLetters is where earlier versions of Stratus kept dead letters, one
+// subject per target, before SQS and SNS existed to receive them. It remains
+// to move what it holds to the real queues and topics (Drain). Set Store,
+// then Open.
 type DeadLetters struct {
 	Store *store.Store
 	// Stream names the JetStream stream (default "LAMBDA_DEAD_LETTERS").
@@ -109,4 +111,42 @@ func (d *DeadLetters) List(ctx context.Context, target string) ([]DeadLetter, er
 		left -= min(n, left)
 	}
 	return out, nil
+}
+
+// Drain hands every stored dead letter to send, oldest first, and removes each
+// that send took (nil error); the others stay for a later Drain. It returns how
+// many were moved and kept. Once none is kept the stream is deleted.
+func (d *DeadLetters) Drain(ctx context.Context, send func(DeadLetter) error) (moved, kept int, err error) {
+	st, err := d.js.Stream(ctx, d.Stream)
+	if err != nil {
+		return 0, 0, fmt.Errorf("async: dead letters: %w", err)
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("async: dead letters: %w", err)
+	}
+	for seq := info.State.FirstSeq; info.State.Msgs > 0 && seq <= info.State.LastSeq; seq++ {
+		raw, err := st.GetMsg(ctx, seq)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			continue
+		}
+		if err != nil {
+			return moved, kept, fmt.Errorf("async: dead letters: %w", err)
+		}
+		var dl DeadLetter
+		if json.Unmarshal(raw.Data, &dl) != nil || send(dl) != nil {
+			kept++
+			continue
+		}
+		if err := st.DeleteMsg(ctx, seq); err != nil {
+			return moved, kept, fmt.Errorf("async: dead letters: %w", err)
+		}
+		moved++
+	}
+	if kept == 0 {
+		if err := d.js.DeleteStream(ctx, d.Stream); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+			return moved, kept, fmt.Errorf("async: dead letters: %w", err)
+		}
+	}
+	return moved, kept, nil
 }

@@ -2,6 +2,8 @@ package async
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -192,5 +194,39 @@ func TestDeadLetters(t *testing.T) {
 	got, err = d.List(ctx, "arn:aws:sqs:us-east-1:000000000000:none")
 	if err != nil || len(got) != 0 {
 		t.Fatalf("list none: %v %+v", err, got)
+	}
+}
+
+func TestDeadLettersDrain(t *testing.T) {
+	st := openStore(t, t.TempDir())
+	ctx := context.Background()
+	d := &DeadLetters{Store: st}
+	if err := d.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{"arn:aws:sqs:us-east-1:000000000000:a", "arn:aws:sqs:us-east-1:000000000000:gone", "arn:aws:sqs:us-east-1:000000000000:a"} {
+		if err := d.Put(ctx, DeadLetter{TargetArn: target, Body: target}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var sent []string
+	send := func(dl DeadLetter) error {
+		if strings.HasSuffix(dl.TargetArn, ":gone") {
+			return errors.New("no such queue")
+		}
+		sent = append(sent, dl.Body)
+		return nil
+	}
+	moved, kept, err := d.Drain(ctx, send)
+	if err != nil || moved != 2 || kept != 1 || len(sent) != 2 {
+		t.Fatalf("first drain: moved %d kept %d err %v sent %v", moved, kept, err, sent)
+	}
+	// What was moved is gone; what was kept is offered again.
+	moved, kept, err = d.Drain(ctx, func(DeadLetter) error { return nil })
+	if err != nil || moved != 1 || kept != 0 {
+		t.Fatalf("second drain: moved %d kept %d err %v", moved, kept, err)
+	}
+	if _, err := st.JetStream().Stream(ctx, d.Stream); err == nil {
+		t.Error("the emptied stream is still there")
 	}
 }

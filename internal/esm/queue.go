@@ -113,6 +113,10 @@ func (qp *queuePoller) collect(ctx context.Context, info eventsource.QueueInfo) 
 			}
 		}
 		got, err := qp.queues.Receive(ctx, qp.rec.EventSourceArn, min(10, qp.rec.BatchSize-len(msgs)), vis, wait)
+		if err == nil && ctx.Err() != nil && len(got) == 0 {
+			// A receive cut short by the mapping stopping answers nothing.
+			err = ctx.Err()
+		}
 		if err != nil {
 			if len(msgs) > 0 && ctx.Err() != nil {
 				return msgs, nil // stopping: hand in what was taken

@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/stratus-run/stratus/internal/async"
 	"github.com/stratus-run/stratus/internal/awsproto"
+	"github.com/stratus-run/stratus/internal/eventsource"
 	"github.com/stratus-run/stratus/internal/invoke"
 )
 
@@ -258,15 +260,34 @@ func buildRecord(ev *async.Event, fnArn, condition string, at time.Time) *invoca
 	return rec
 }
 
-// sendRecord invokes the destination function asynchronously with the record.
+// sendRecord sends the record to its destination: a function invoked
+// asynchronously with it, or through Targets a queue, topic or event bus.
 func (s *Service) sendRecord(ctx context.Context, ev *async.Event, fn *invoke.Function, condition, dest string) error {
-	region, name, qualifier, ok := s.parseLambdaArn(dest)
-	if !ok {
-		return errors.New("destination is not a Lambda function ARN: " + dest)
-	}
 	fnArn := fn.Arn + ":" + qualifierOrLatest(ev.Qualifier)
 	body, err := json.Marshal(buildRecord(ev, fnArn, condition, time.Now()))
 	if err != nil {
+		return err
+	}
+	region, name, qualifier, ok := s.parseLambdaArn(dest)
+	if !ok {
+		if s.Targets == nil {
+			return errors.New("no service takes destination " + dest)
+		}
+		m := eventsource.Message{Body: string(body)}
+		if sourceService(dest) == "events" {
+			// Lambda's EventBridge destination event: the record is its detail.
+			m.Source, m.Resources = "lambda", []string{fnArn}
+			m.DetailType = "Lambda Function Invocation Result - Success"
+			if condition != conditionSuccess {
+				m.DetailType = "Lambda Function Invocation Result - Failure"
+			}
+		}
+		_, err := s.Targets.Send(ctx, dest, m)
+		if errors.Is(err, eventsource.ErrNotFound) {
+			// As in Lambda, a destination that is gone loses the record.
+			slog.Warn("lambda: destination not found; the record is dropped", "requestId", ev.ID, "destination", dest)
+			return nil
+		}
 		return err
 	}
 	return s.Queue.Publish(ctx, &async.Event{
@@ -276,9 +297,19 @@ func (s *Service) sendRecord(ctx context.Context, ev *async.Event, fn *invoke.Fu
 	})
 }
 
-// deadLetter stores the event for the function's DeadLetterConfig target, as
+// sourceService is the service field of an ARN.
+func sourceService(arn string) string {
+	p := strings.SplitN(arn, ":", 4)
+	if len(p) < 4 {
+		return ""
+	}
+	return p[2]
+}
+
+// deadLetter sends the event to the function's DeadLetterConfig target, as
 // Lambda sends it to SQS/SNS: the request payload as body, and RequestID,
-// ErrorCode and ErrorMessage attributes.
+// ErrorCode and ErrorMessage attributes. A target that does not exist loses
+// the event, as in Lambda.
 func (s *Service) deadLetter(ctx context.Context, ev *async.Event, fn *invoke.Function) error {
 	e := s.lookup(ev.Region, ev.Function)
 	if e == nil || e.rec.DeadLetterTarget == "" {
@@ -298,33 +329,26 @@ func (s *Service) deadLetter(ctx context.Context, ev *async.Event, fn *invoke.Fu
 	if len(msg) > 1024 { // Lambda sends the first 1 KB
 		msg = msg[:1024]
 	}
-	return s.DeadLetters.Put(ctx, async.DeadLetter{
-		TargetArn: e.rec.DeadLetterTarget,
-		Body:      string(ev.Payload),
-		Attributes: map[string]async.Attribute{
-			"RequestID":    {DataType: "String", StringValue: ev.ID},
-			"ErrorCode":    {DataType: "Number", StringValue: strconv.Itoa(http.StatusOK)},
-			"ErrorMessage": {DataType: "String", StringValue: msg},
-		},
-		SentAt: time.Now().UTC(),
-	})
+	if s.Targets == nil {
+		return errors.New("no service takes dead letters for " + e.rec.DeadLetterTarget)
+	}
+	_, err := s.Targets.Send(ctx, e.rec.DeadLetterTarget, DeadLetterMessage(string(ev.Payload), ev.ID, msg))
+	if errors.Is(err, eventsource.ErrNotFound) {
+		slog.Warn("lambda: dead-letter target not found; the event is dropped", "requestId", ev.ID, "target", e.rec.DeadLetterTarget)
+		return nil
+	}
+	return err
 }
 
-// DeadLetterPath is the internal endpoint that lists stored dead letters.
-const DeadLetterPath = "GET /_stratus/dead-letters"
-
-// ServeDeadLetters answers GET /_stratus/dead-letters?target=ARN with the dead
-// letters stored for that target, oldest first, as {"Messages": [...]}.
-func (s *Service) ServeDeadLetters(w http.ResponseWriter, r *http.Request) {
-	target := r.URL.Query().Get("target")
-	if target == "" {
-		awsproto.WriteJSON(w, http.StatusBadRequest, map[string]string{"message": "target (a dead-letter target ARN) is required"})
-		return
+// DeadLetterMessage is the message Lambda sends a dead-letter queue or topic
+// for an event it gave up on.
+func DeadLetterMessage(payload, requestID, errorMessage string) eventsource.Message {
+	return eventsource.Message{
+		Body: payload,
+		Attributes: map[string]eventsource.Attribute{
+			"RequestID":    {DataType: "String", StringValue: requestID},
+			"ErrorCode":    {DataType: "Number", StringValue: strconv.Itoa(http.StatusOK)},
+			"ErrorMessage": {DataType: "String", StringValue: errorMessage},
+		},
 	}
-	msgs, err := s.DeadLetters.List(r.Context(), target)
-	if err != nil {
-		awsproto.WriteJSON(w, http.StatusInternalServerError, map[string]string{"message": err.Error()})
-		return
-	}
-	awsproto.WriteJSON(w, http.StatusOK, map[string]any{"Messages": msgs})
 }

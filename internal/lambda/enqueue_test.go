@@ -50,13 +50,9 @@ func liveService(t *testing.T) *Service {
 	if err := rts.Open(); err != nil {
 		t.Fatal(err)
 	}
-	dl := &async.DeadLetters{Store: st}
-	if err := dl.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
 	q := &async.Queue{Store: st, ThrottleMin: time.Millisecond, ThrottleMax: 50 * time.Millisecond}
 	s := &Service{Store: st, Blobs: blobs, Engine: engine, Runtimes: rts, CodeDir: filepath.Join(dir, "code"),
-		URLKey: []byte("test"), Queue: q, DeadLetters: dl, RetryDelay: 40 * time.Millisecond, AgeUnit: 10 * time.Millisecond}
+		URLKey: []byte("test"), Queue: q, RetryDelay: 40 * time.Millisecond, AgeUnit: 10 * time.Millisecond}
 	if err := s.Open(ctx); err != nil {
 		t.Fatal(err)
 	}

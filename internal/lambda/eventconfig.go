@@ -172,6 +172,11 @@ func (s *Service) checkDestination(arn, region, name string, d *destinationConfi
 			return invalidParameter("You can't specify the function as a destination for itself.")
 		}
 		return nil
+	case "sqs", "sns", "events":
+		if s.Targets != nil {
+			return nil
+		}
+		return invalidParameter("Stratus cannot deliver to " + destinationServices[svc] + " destinations on this server (" + arn + ").")
 	default:
 		if full, ok := destinationServices[svc]; ok {
 			return invalidParameter("Stratus cannot deliver to " + full + " destinations yet (" + arn + "); use a Lambda function ARN.")

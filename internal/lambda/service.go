@@ -23,6 +23,7 @@ import (
 	"github.com/stratus-run/stratus/internal/awsproto/sigv4"
 	"github.com/stratus-run/stratus/internal/blob"
 	"github.com/stratus-run/stratus/internal/codezip"
+	"github.com/stratus-run/stratus/internal/eventsource"
 	"github.com/stratus-run/stratus/internal/invoke"
 	"github.com/stratus-run/stratus/internal/runtimes"
 	"github.com/stratus-run/stratus/internal/store"
@@ -43,8 +44,10 @@ type Service struct {
 	Runtimes *runtimes.Runtimes
 	// Queue holds accepted Event invocations until Deliver has seen them through.
 	Queue *async.Queue
-	// DeadLetters keeps the dead letters of functions with a DeadLetterConfig.
-	DeadLetters *async.DeadLetters
+	// Targets takes what Lambda sends to other services: destination records
+	// for SQS queues, SNS topics and EventBridge buses, and the dead letters of
+	// functions with a DeadLetterConfig. nil refuses such targets.
+	Targets eventsource.Sender
 	// RetryDelay is the wait before an event's first retry after a function
 	// error, doubled for the second (default 1 minute, as Lambda's).
 	RetryDelay time.Duration
