@@ -104,24 +104,12 @@ func (d *deliverer) invoke(ctx context.Context, recs []eventsource.Record) attem
 // or list is success; an item whose itemIdentifier is missing, null, empty or
 // no record's sequence number is a complete failure.
 func failedFrom(payload []byte, recs []eventsource.Record) (idx int, full bool) {
-	var resp map[string]json.RawMessage
-	if json.Unmarshal(payload, &resp) != nil {
-		return -1, false
-	}
-	raw := resp["batchItemFailures"]
-	if len(raw) == 0 || string(raw) == "null" {
-		return -1, false
-	}
-	var items []map[string]json.RawMessage
-	if json.Unmarshal(raw, &items) != nil {
+	ids, full := reportedFailures(payload)
+	if full {
 		return 0, true
 	}
 	idx = -1
-	for _, it := range items {
-		var id string
-		if json.Unmarshal(it["itemIdentifier"], &id) != nil || id == "" {
-			return 0, true
-		}
+	for _, id := range ids {
 		i := indexOfSeq(recs, id)
 		if i < 0 {
 			return 0, true
@@ -131,6 +119,34 @@ func failedFrom(payload []byte, recs []eventsource.Record) (idx int, full bool) 
 		}
 	}
 	return idx, false
+}
+
+// reportedFailures reads the itemIdentifiers of a ReportBatchItemFailures
+// response, for streams and queues alike. As AWS documents, a response that is
+// not an object, or an empty or null list, reports none; a list that is not
+// one, or an item whose itemIdentifier is missing, null or empty, fails the
+// whole batch (full).
+func reportedFailures(payload []byte) (ids []string, full bool) {
+	var resp map[string]json.RawMessage
+	if json.Unmarshal(payload, &resp) != nil {
+		return nil, false
+	}
+	raw := resp["batchItemFailures"]
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, false
+	}
+	var items []map[string]json.RawMessage
+	if json.Unmarshal(raw, &items) != nil {
+		return nil, true
+	}
+	for _, it := range items {
+		var id string
+		if json.Unmarshal(it["itemIdentifier"], &id) != nil || id == "" {
+			return nil, true
+		}
+		ids = append(ids, id)
+	}
+	return ids, false
 }
 
 func indexOfSeq(recs []eventsource.Record, seq string) int {

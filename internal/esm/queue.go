@@ -267,24 +267,12 @@ func receipts(msgs []eventsource.QueueMessage) []string {
 // In a FIFO batch every message of a group after its first failed one counts
 // as failed too, so the group's order holds when it is handed out again.
 func queueFailures(payload []byte, msgs []eventsource.QueueMessage, fifo bool) (failed []bool, full bool) {
-	failed = make([]bool, len(msgs))
-	var resp map[string]json.RawMessage
-	if json.Unmarshal(payload, &resp) != nil {
-		return failed, false
-	}
-	raw := resp["batchItemFailures"]
-	if len(raw) == 0 || string(raw) == "null" {
-		return failed, false
-	}
-	var items []map[string]json.RawMessage
-	if json.Unmarshal(raw, &items) != nil {
+	ids, full := reportedFailures(payload)
+	if full {
 		return nil, true
 	}
-	for _, it := range items {
-		var id string
-		if json.Unmarshal(it["itemIdentifier"], &id) != nil || id == "" {
-			return nil, true
-		}
+	failed = make([]bool, len(msgs))
+	for _, id := range ids {
 		found := false
 		for i := range msgs {
 			if msgs[i].ID == id {
