@@ -46,6 +46,7 @@ import (
 	"github.com/stratus-run/stratus/internal/s3"
 	"github.com/stratus-run/stratus/internal/s3/objstore/disk"
 	"github.com/stratus-run/stratus/internal/sandbox/oci"
+	"github.com/stratus-run/stratus/internal/scheduler"
 	"github.com/stratus-run/stratus/internal/sns"
 	"github.com/stratus-run/stratus/internal/sqs"
 	"github.com/stratus-run/stratus/internal/store"
@@ -163,7 +164,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.DurationVar(&m.AsyncRetryDelay, "async-retry-delay", time.Minute, "wait before an async event's first retry (doubled for the second); throttled events back off from 1/60 of it up to 5 times it")
 	fs.DurationVar(&m.AsyncAckWait, "async-ack-wait", 30*time.Second, "how long an async event taken by a server that died waits before it is delivered again")
 	fs.DurationVar(&m.AsyncAgeUnit, "async-age-unit", time.Second, "length of one second of MaximumEventAgeInSeconds (shorter in tests)")
-	fs.DurationVar(&m.ScheduleMinute, "schedule-minute", time.Minute, "length of one minute of EventBridge schedule time (shorter in tests: schedules then run on a faster clock)")
+	fs.DurationVar(&m.ScheduleMinute, "schedule-minute", time.Minute, "length of one minute of EventBridge and Scheduler schedule time (shorter in tests: schedules then run on a faster clock)")
 	fs.IntVar(&m.AsyncWorkers, "async-workers", 256, "async events handled at once, across all functions (each waits in its invocation)")
 	fs.TextVar(&m.LogLevel, "log-level", slog.LevelInfo, "server log level: debug (adds a line per AWS request made from inside a function, naming it), info, warn or error")
 	fs.StringVar(&m.FunctionEndpoint, "function-endpoint", "attributed", "how functions reach the AWS endpoint: attributed (served inside each execution environment, so every SDK call is known to be that function's) or relay (the server's own listener, relayed into the environment and unattributed; a benchmark baseline)")
@@ -313,31 +314,36 @@ func (m *Main) Run(ctx context.Context) error {
 		ThrottleMin: m.AsyncRetryDelay / 60, ThrottleMax: 5 * m.AsyncRetryDelay}
 	// Services send each other messages through targets (Lambda's
 	// destinations and dead letters, S3's notifications, SNS subscriptions,
-	// EventBridge targets); it is filled as each service opens, before any
-	// delivery starts.
-	targets := eventsource.Senders{}
+	// EventBridge and Scheduler targets). Sends wait until every service is
+	// added, so what a restart left to deliver finds its target.
+	targets := eventsource.NewRouter()
 	queues := &sqs.Service{Store: st, Region: m.Region}
 	if err := queues.Open(ctx); err != nil {
 		return err
 	}
-	targets["sqs"] = queues
+	targets.Add("sqs", queues)
 	_, port, _ := net.SplitHostPort(eg.Addr())
 	topics := &sns.Service{Store: st, Targets: targets, Region: m.Region, Endpoint: eg.URL()}
 	if err := topics.Open(ctx); err != nil {
 		return err
 	}
-	targets["sns"] = topics
+	targets.Add("sns", topics)
 	bus := &events.Service{Store: st, Targets: targets, Region: m.Region, Minute: m.ScheduleMinute}
 	if err := bus.Open(ctx); err != nil {
 		return err
 	}
-	targets["events"] = bus
+	targets.Add("events", bus)
 	lam := &lambda.Service{URLPort: port, URLVerifier: verifier, Store: st, Blobs: blobs, Engine: engine, Runtimes: rts, CodeDir: filepath.Join(m.DataDir, "code"), URLKey: []byte(randomHex(32)),
 		Queue: queue, Targets: targets, RetryDelay: m.AsyncRetryDelay, AgeUnit: m.AsyncAgeUnit}
 	if err := lam.Open(ctx); err != nil {
 		return err
 	}
-	targets["lambda"] = lam.Sender()
+	targets.Add("lambda", lam.Sender())
+	schedules := &scheduler.Service{Store: st, Targets: targets, Region: m.Region, Minute: m.ScheduleMinute}
+	if err := schedules.Open(ctx); err != nil {
+		return err
+	}
+	targets.Ready()
 	if err := migrateDeadLetters(ctx, st, targets, logger); err != nil {
 		return err
 	}
@@ -398,7 +404,7 @@ func (m *Main) Run(ctx context.Context) error {
 	// Event source mappings before Lambda: they share its signing name and
 	// its /2015-03-31/ paths. S3 last: it takes the unsigned requests that
 	// name no other service.
-	eg.Services = []edge.Service{mappings, lam, cwl, gw, ddb, queues, topics, bus, s3svc}
+	eg.Services = []edge.Service{mappings, lam, cwl, gw, ddb, queues, topics, bus, schedules, s3svc}
 	eg.Apps = []edge.App{{Label: "execute-api", Serve: gw.ServeExecuteAPI}, {Label: "lambda-url", Serve: lam.ServeFunctionURL}}
 
 	logger.Info("stratus is serving", "endpoint", eg.URL(), "data_dir", m.DataDir, "sandbox", sb.Name(), "auth", m.Auth)
@@ -410,7 +416,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	errs := []error{eg.Close(sctx), mappings.Close(sctx), ddb.Close(sctx), queues.Close(sctx), topics.Close(sctx), bus.Close(sctx), s3svc.Close(sctx), queue.Close(sctx), gw.Close(sctx), lam.Close(sctx), engine.Close(sctx), ledger.Close(sctx), logSink.Close(sctx), cwl.Close(sctx)}
+	errs := []error{eg.Close(sctx), mappings.Close(sctx), ddb.Close(sctx), queues.Close(sctx), topics.Close(sctx), bus.Close(sctx), schedules.Close(sctx), s3svc.Close(sctx), queue.Close(sctx), gw.Close(sctx), lam.Close(sctx), engine.Close(sctx), ledger.Close(sctx), logSink.Close(sctx), cwl.Close(sctx)}
 	return errors.Join(errs...)
 }
 

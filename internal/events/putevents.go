@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stratus-run/stratus/internal/awsproto"
+	"github.com/stratus-run/stratus/internal/delivery"
 	"github.com/stratus-run/stratus/internal/eventsource"
 )
 
@@ -203,7 +204,7 @@ func (s *Service) accept(ctx context.Context, entries []entry) ([]entryResult, e
 		results[i] = entryResult{EventId: ev.ID}
 		recs = append(recs, rec)
 	}
-	if err := s.publishAll(ctx, s.subject("put"), recs, nil); err != nil {
+	if err := delivery.Publish(ctx, s.js, s.subject("put"), recs, nil); err != nil {
 		return nil, err
 	}
 	return results, nil

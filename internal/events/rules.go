@@ -88,7 +88,7 @@ func (s *Service) putRule(ctx context.Context, r *http.Request) (any, error) {
 		ru.Pattern = *in.EventPattern
 	}
 	if in.ScheduleExpression != nil && *in.ScheduleExpression != "" {
-		if _, err := parseSchedule(*in.ScheduleExpression); err != nil {
+		if _, err := parseRuleSchedule(*in.ScheduleExpression); err != nil {
 			return nil, errBadSchedule
 		}
 		if bn != defaultBus {

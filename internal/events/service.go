@@ -18,7 +18,9 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/stratus-run/stratus/internal/awsproto"
+	"github.com/stratus-run/stratus/internal/delivery"
 	"github.com/stratus-run/stratus/internal/eventsource"
+	"github.com/stratus-run/stratus/internal/schedule"
 	"github.com/stratus-run/stratus/internal/store"
 )
 
@@ -42,9 +44,9 @@ type Service struct {
 	Region, Account string
 	// Minute is how long one minute of schedule time lasts (default
 	// time.Minute). Tests shrink it: schedule time then runs on a virtual
-	// clock, anchored at the real time of Open, that advances 60s/Minute
-	// times faster than the wall clock; rate() intervals and cron() times are
-	// evaluated on it. It is meant for tests only.
+	// clock, anchored at the real time of the store's first Open and kept
+	// across restarts, that advances 60s/Minute times faster than the wall
+	// clock; rate() intervals and cron() times are evaluated on it. It is meant for tests only.
 	Minute time.Duration
 	// RetryDelay is the first wait before a failed delivery is retried; it
 	// doubles per attempt up to RetryMaxDelay (defaults 1 s and 5 min).
@@ -65,9 +67,10 @@ type Service struct {
 	tagTable  *store.Table[map[string]string]
 
 	js     jetstream.JetStream
+	queue  *delivery.Queue
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-	anchor time.Time
+	clock  schedule.Clock
 	kick   chan struct{}
 }
 
@@ -147,9 +150,16 @@ func (s *Service) Open(ctx context.Context) error {
 	if s.Now == nil {
 		s.Now = time.Now
 	}
-	s.anchor = s.Now()
 	s.kick = make(chan struct{}, 1)
 	var err error
+	anchors, err := store.OpenTable[time.Time](ctx, s.Store, s.Stream+"_CLOCK", 1)
+	if err != nil {
+		return fmt.Errorf("events: %w", err)
+	}
+	s.clock = schedule.Clock{Minute: s.Minute, Wall: s.Now}
+	if s.clock.Anchor, err = schedule.LoadAnchor(ctx, anchors, "anchor", s.Now()); err != nil {
+		return fmt.Errorf("events: clock: %w", err)
+	}
 	if s.busTable, err = store.OpenTable[bus](ctx, s.Store, s.Stream+"_BUSES", 1); err != nil {
 		return fmt.Errorf("events: %w", err)
 	}
@@ -224,7 +234,7 @@ func (s *Service) Close(ctx context.Context) error {
 	}
 	s.cancel()
 	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
+	go func() { s.wg.Wait(); s.queue.Stop(); close(done) }()
 	select {
 	case <-done:
 		return nil

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/stratus-run/stratus/internal/awsproto"
 	"github.com/stratus-run/stratus/internal/eventsource"
 	"github.com/stratus-run/stratus/internal/store"
 )
@@ -23,11 +26,16 @@ import (
 type recorder struct {
 	mu   sync.Mutex
 	sent map[string][]eventsource.Message
+	fail map[string]error // ARNs that refuse every message
 	ch   chan struct{}
 }
 
 func (r *recorder) Send(ctx context.Context, arn string, m eventsource.Message) (string, error) {
 	r.mu.Lock()
+	if err := r.fail[arn]; err != nil {
+		r.mu.Unlock()
+		return "", err
+	}
 	r.sent[arn] = append(r.sent[arn], m)
 	r.mu.Unlock()
 	select {
@@ -63,8 +71,8 @@ func start(t *testing.T, minute time.Duration) (*eventbridge.Client, *recorder) 
 	if err := st.Open(ctx); err != nil {
 		t.Fatal(err)
 	}
-	rec := &recorder{sent: map[string][]eventsource.Message{}, ch: make(chan struct{}, 1)}
-	svc := &Service{Store: st, Targets: rec, Minute: minute}
+	rec := &recorder{sent: map[string][]eventsource.Message{}, fail: map[string]error{}, ch: make(chan struct{}, 1)}
+	svc := &Service{Store: st, Targets: rec, Minute: minute, RetryDelay: 10 * time.Millisecond}
 	if err := svc.Open(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -137,6 +145,52 @@ func TestPutEventsDeliversToTarget(t *testing.T) {
 	}
 }
 
+// TestDeadLetters: a target that is gone goes to its DLQ at once, one that
+// keeps failing after its retries; both with EventBridge's attributes.
+func TestDeadLetters(t *testing.T) {
+	c, rec := start(t, 0)
+	ctx := context.Background()
+	gone := "arn:aws:sqs:us-east-1:000000000000:gone"
+	busy := "arn:aws:lambda:us-east-1:000000000000:function:busy"
+	dlq := "arn:aws:sqs:us-east-1:000000000000:dlq"
+	rec.mu.Lock()
+	rec.fail[gone] = fmt.Errorf("%w: no queue", eventsource.ErrNotFound)
+	rec.fail[busy] = &awsproto.Error{Code: "TooManyRequestsException", Message: "Rate exceeded", Status: 429}
+	rec.mu.Unlock()
+	if _, err := c.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("r"), EventPattern: aws.String(`{"source":["a"]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("r"), Targets: []types.Target{
+		{Id: aws.String("gone"), Arn: aws.String(gone), DeadLetterConfig: &types.DeadLetterConfig{Arn: aws.String(dlq)}},
+		{Id: aws.String("busy"), Arn: aws.String(busy), DeadLetterConfig: &types.DeadLetterConfig{Arn: aws.String(dlq)},
+			RetryPolicy: &types.RetryPolicy{MaximumRetryAttempts: aws.Int32(2)}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []types.PutEventsRequestEntry{
+		{Source: aws.String("a"), DetailType: aws.String("t"), Detail: aws.String(`{}`)}}}); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]eventsource.Message{}
+	for _, m := range rec.wait(t, dlq, 2) {
+		got[m.Attributes["TARGET_ARN"].StringValue] = m
+	}
+	attr := func(m eventsource.Message, k string) string { return m.Attributes[k].StringValue }
+	g, b := got[gone], got[busy]
+	if attr(g, "ERROR_CODE") != "ResourceNotFoundException" || attr(g, "RETRY_ATTEMPTS") != "0" ||
+		attr(g, "EXHAUSTED_RETRY_CONDITION") != "" || !strings.HasSuffix(attr(g, "RULE_ARN"), ":rule/r") {
+		t.Fatalf("gone %+v", g)
+	}
+	if attr(b, "ERROR_CODE") != "TooManyRequestsException" || attr(b, "ERROR_MESSAGE") != "Rate exceeded" ||
+		attr(b, "RETRY_ATTEMPTS") != "2" || attr(b, "EXHAUSTED_RETRY_CONDITION") != "MaximumRetryAttempts" {
+		t.Fatalf("busy %+v", b)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal([]byte(b.Body), &ev); err != nil || ev["source"] != "a" {
+		t.Fatalf("dead letter body %s", b.Body)
+	}
+}
+
 func TestErrors(t *testing.T) {
 	c, _ := start(t, 0)
 	ctx := context.Background()
@@ -199,40 +253,6 @@ func TestScheduledRuleFires(t *testing.T) {
 	if ev["detail-type"] != "Scheduled Event" || ev["source"] != "aws.events" {
 		t.Fatalf("event %v", ev)
 	}
-}
-
-func TestCronNext(t *testing.T) {
-	tests := []struct{ expr, after, want string }{
-		{"cron(0 12 * * ? *)", "2026-01-01T13:00:00Z", "2026-01-02T12:00:00Z"},
-		{"cron(15 10 ? * 6L 2026)", "2026-01-01T00:00:00Z", "2026-01-30T10:15:00Z"},
-		{"cron(0 8 1W * ? *)", "2026-02-02T09:00:00Z", "2026-03-02T08:00:00Z"},
-		{"cron(0/15 * * * ? *)", "2026-01-01T00:01:00Z", "2026-01-01T00:15:00Z"},
-		{"cron(0 0 ? * MON#2 *)", "2026-01-01T00:00:00Z", "2026-01-12T00:00:00Z"},
-		{"cron(0 0 L * ? *)", "2026-02-01T00:00:00Z", "2026-02-28T00:00:00Z"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.expr, func(t *testing.T) {
-			s, err := parseSchedule(tt.expr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			after, _ := time.Parse(time.RFC3339, tt.after)
-			if got := s.next(after).Format(time.RFC3339); got != tt.want {
-				t.Fatalf("got %s, want %s", got, tt.want)
-			}
-		})
-	}
-}
-
-func FuzzSchedule(f *testing.F) {
-	for _, s := range []string{"rate(5 minutes)", "cron(0 12 * * ? *)", "cron(0/5 1-3 ? JAN-MAR MON#2 2030)", "cron(0 0 LW * ? *)"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		if sch, err := parseSchedule(s); err == nil {
-			sch.next(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-		}
-	})
 }
 
 func FuzzTransform(f *testing.F) {

@@ -9,29 +9,20 @@ import (
 	"time"
 
 	"github.com/stratus-run/stratus/internal/awsproto"
+	"github.com/stratus-run/stratus/internal/delivery"
+	"github.com/stratus-run/stratus/internal/schedule"
 	"github.com/stratus-run/stratus/internal/store"
 )
 
-// The ticker fires scheduled rules. Schedule time runs on a virtual clock
-// (see Service.Minute): vnow = anchor + (now-anchor)·(1 min / Minute), with
-// anchor the wall-clock time of Open; with the default Minute it is the wall
-// clock. Before a tick's deliveries are written, the tick is recorded in the
+// The ticker fires scheduled rules. Schedule time is s.clock (see
+// Service.Minute), anchored at the first Open of the store so that it goes
+// on across restarts. Before a tick's deliveries are written, the tick is recorded in the
 // ticks table, so no tick fires twice, across restarts too. A tick missed
 // while the server was down fires once on Open (the latest missed tick
 // only), and only to targets whose MaximumEventAgeInSeconds it is within.
 
 // tickEvery is how often the ticker looks at the schedules, in wall time.
 const tickEvery = 50 * time.Millisecond
-
-func (s *Service) virtualNow() time.Time {
-	real := s.Now()
-	return s.anchor.Add(time.Duration(float64(real.Sub(s.anchor)) * float64(time.Minute) / float64(s.Minute)))
-}
-
-// realOf is the wall-clock time at which virtual time v is reached.
-func (s *Service) realOf(v time.Time) time.Time {
-	return s.anchor.Add(time.Duration(float64(v.Sub(s.anchor)) * float64(s.Minute) / float64(time.Minute)))
-}
 
 // kickTicker makes the ticker look at the schedules at once.
 func (s *Service) kickTicker() {
@@ -79,12 +70,12 @@ func (s *Service) tickLoop(ctx context.Context) {
 
 // fireDue fires ru's latest due tick, if any, once.
 func (s *Service) fireDue(ctx context.Context, ru *rule, arn string, last map[string]time.Time) error {
-	sch, err := parseSchedule(ru.Schedule)
+	sch, err := parseRuleSchedule(ru.Schedule)
 	if err != nil {
 		return nil
 	}
-	if r, ok := sch.(rate); ok {
-		r.origin = ru.Created
+	if r, ok := sch.(schedule.Rate); ok {
+		r.Origin = ru.Created
 		sch = r
 	}
 	prev, ok := last[arn]
@@ -104,14 +95,14 @@ func (s *Service) fireDue(ctx context.Context, ru *rule, arn string, last map[st
 	if prev.Before(ru.Created) {
 		prev = ru.Created
 	}
-	vnow := s.virtualNow()
-	next := sch.next(prev)
+	vnow := s.clock.Now()
+	next := sch.Next(prev)
 	if next.IsZero() || next.After(vnow) {
 		return nil
 	}
 	// Only the latest due tick fires: earlier ones were missed.
 	for i := 0; i < 1<<16; i++ {
-		n := sch.next(next)
+		n := sch.Next(next)
 		if n.IsZero() || n.After(vnow) {
 			break
 		}
@@ -135,19 +126,29 @@ func (s *Service) fireDue(ctx context.Context, ru *rule, arn string, last map[st
 	ev, _ := json.Marshal(event{Version: "0", ID: awsproto.NewRequestID(), DetailType: "Scheduled Event",
 		Source: "aws.events", Account: s.Account, Time: next.UTC().Format("2006-01-02T15:04:05Z"),
 		Region: s.Region, Resources: []string{arn}, Detail: json.RawMessage("{}")})
-	at := s.realOf(next)
-	var recs [][]byte
+	at := s.clock.Real(next)
+	var jobs []delivery.Job
 	var ids []string
 	for _, t := range ru.Targets {
 		if _, maxAge := t.retries(); s.Now().Sub(at) > maxAge {
 			continue
 		}
-		rec, id, err := s.deliveryFor(arn, t, ev, at, "tick:"+strconv.FormatInt(next.Unix(), 10))
+		j, id, err := s.jobFor(arn, t, ev, at, "tick:"+strconv.FormatInt(next.Unix(), 10))
 		if err != nil {
 			continue
 		}
-		recs = append(recs, rec)
+		jobs = append(jobs, j)
 		ids = append(ids, id)
 	}
-	return s.publishAll(ctx, s.subject("deliver"), recs, ids)
+	return s.queue.Put(ctx, jobs, ids)
+}
+
+// parseRuleSchedule parses a rule's ScheduleExpression: rate or cron, in UTC
+// (at() is Scheduler's alone).
+func parseRuleSchedule(expr string) (schedule.Schedule, error) {
+	sch, err := schedule.Parse(expr, time.UTC)
+	if _, ok := sch.(schedule.At); ok {
+		return nil, schedule.ErrExpr
+	}
+	return sch, err
 }

@@ -169,3 +169,32 @@ func (s Senders) Send(ctx context.Context, targetARN string, m Message) (string,
 	}
 	return snd.Send(ctx, targetARN, m)
 }
+
+// Router is the Senders of a server whose services open one after another
+// and deliver to each other: a send waits until Ready, so a delivery that
+// starts while the server opens (one left from before a restart) never finds
+// a service missing that is about to exist, and the map is never written
+// while it is read.
+type Router struct {
+	senders Senders
+	ready   chan struct{}
+}
+
+// NewRouter returns an empty Router.
+func NewRouter() *Router { return &Router{senders: Senders{}, ready: make(chan struct{})} }
+
+// Add registers the Sender of service; call it before Ready only.
+func (r *Router) Add(service string, s Sender) { r.senders[service] = s }
+
+// Ready lets sends through, once every service is added.
+func (r *Router) Ready() { close(r.ready) }
+
+// Send waits until Ready, then routes as Senders.Send.
+func (r *Router) Send(ctx context.Context, targetARN string, m Message) (string, error) {
+	select {
+	case <-r.ready:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	return r.senders.Send(ctx, targetARN, m)
+}

@@ -1,4 +1,9 @@
-package events
+// Package schedule is the schedule expressions of EventBridge rules and of
+// EventBridge Scheduler — rate(value unit), cron(minutes hours day-of-month
+// month day-of-week year) and Scheduler's at(yyyy-mm-ddThh:mm:ss) — and the
+// clock they run on. Rules evaluate them in UTC; Scheduler in a schedule's
+// time zone.
+package schedule
 
 import (
 	"errors"
@@ -7,58 +12,83 @@ import (
 	"time"
 )
 
-// Schedule expressions of EventBridge rules: rate(value unit) and
-// cron(minutes hours day-of-month month day-of-week year), evaluated in UTC.
-
-// schedule yields a rule's fire times.
-type schedule interface {
-	// next returns the first fire time strictly after t (whole minutes for
-	// cron), or the zero time when there is none (a cron whose years ended).
-	next(t time.Time) time.Time
+// Schedule yields fire times.
+type Schedule interface {
+	// Next returns the first fire time strictly after t (whole minutes for
+	// cron, whole seconds for at), or the zero time when there is none.
+	Next(t time.Time) time.Time
 }
 
-var errExpr = errors.New("events: invalid schedule expression")
+// ErrExpr is the error of an expression that does not parse.
+var ErrExpr = errors.New("invalid schedule expression")
 
-// parseSchedule parses a ScheduleExpression.
-func parseSchedule(s string) (schedule, error) {
+var errExpr = ErrExpr
+
+// Parse parses a schedule expression; cron and at are read in loc (UTC when
+// nil). Rate intervals count from the Rate's Origin, which the caller sets.
+func Parse(s string, loc *time.Location) (Schedule, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
 	switch {
 	case strings.HasPrefix(s, "rate(") && strings.HasSuffix(s, ")"):
 		return parseRate(s[5 : len(s)-1])
 	case strings.HasPrefix(s, "cron(") && strings.HasSuffix(s, ")"):
-		return parseCron(s[5 : len(s)-1])
+		c, err := parseCron(s[5 : len(s)-1])
+		if err != nil {
+			return nil, err
+		}
+		c.loc = loc
+		return c, nil
+	case strings.HasPrefix(s, "at(") && strings.HasSuffix(s, ")"):
+		t, err := time.ParseInLocation("2006-01-02T15:04:05", s[3:len(s)-1], loc)
+		if err != nil {
+			return nil, errExpr
+		}
+		return At(t), nil
 	}
 	return nil, errExpr
 }
 
-// rate fires every interval counted from an origin (the rule's creation).
-type rate struct {
-	every  time.Duration
-	origin time.Time
+// Rate fires every Every, counted from Origin.
+type Rate struct {
+	Every  time.Duration
+	Origin time.Time
 }
 
-func (r rate) next(t time.Time) time.Time {
-	if t.Before(r.origin) {
-		return r.origin.Add(r.every)
+func (r Rate) Next(t time.Time) time.Time {
+	if t.Before(r.Origin) {
+		return r.Origin.Add(r.Every)
 	}
-	n := t.Sub(r.origin)/r.every + 1
-	return r.origin.Add(n * r.every)
+	n := t.Sub(r.Origin)/r.Every + 1
+	return r.Origin.Add(n * r.Every)
 }
 
-func parseRate(s string) (rate, error) {
+// At fires once.
+type At time.Time
+
+func (a At) Next(t time.Time) time.Time {
+	if time.Time(a).After(t) {
+		return time.Time(a)
+	}
+	return time.Time{}
+}
+
+func parseRate(s string) (Rate, error) {
 	f := strings.Fields(s)
 	if len(f) != 2 || strings.Join(f, " ") != s {
-		return rate{}, errExpr
+		return Rate{}, errExpr
 	}
 	n, err := strconv.Atoi(f[0])
 	if err != nil || n <= 0 || f[0][0] == '+' || n > 1<<20 {
-		return rate{}, errExpr
+		return Rate{}, errExpr
 	}
 	unit := f[1]
-	// EventBridge wants the singular for 1 and the plural otherwise.
+	// AWS wants the singular for 1 and the plural otherwise.
 	if n == 1 {
 		unit += "s"
 	} else if !strings.HasSuffix(unit, "s") {
-		return rate{}, errExpr
+		return Rate{}, errExpr
 	}
 	var d time.Duration
 	switch unit {
@@ -69,9 +99,9 @@ func parseRate(s string) (rate, error) {
 	case "days":
 		d = 24 * time.Hour
 	default:
-		return rate{}, errExpr
+		return Rate{}, errExpr
 	}
-	return rate{every: time.Duration(n) * d}, nil
+	return Rate{Every: time.Duration(n) * d}, nil
 }
 
 // cron is a parsed cron expression; each set is a bitmask of allowed values.
@@ -92,6 +122,7 @@ type cron struct {
 	lastDOW int // nL: the last such day of the month; 0 when unused
 	nthDOW  int // n#k: day n ...
 	nthK    int // ... the k-th of the month
+	loc     *time.Location
 }
 
 var monthNames = map[string]int{"JAN": 1, "FEB": 2, "MAR": 3, "APR": 4, "MAY": 5, "JUN": 6,
@@ -267,7 +298,7 @@ func value(s string, lo, hi int, names map[string]int) (int, error) {
 
 func (c *cron) yearOK(y int) bool { return c.allYears || c.years[y] }
 
-// dayOK reports whether the date (UTC) is a day the expression fires on.
+// dayOK reports whether the calendar date is a day the expression fires on.
 func (c *cron) dayOK(y int, m time.Month, d int) bool {
 	date := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	last := time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
@@ -309,8 +340,17 @@ func nearestWeekday(y int, m time.Month, n, last int) int {
 	return n
 }
 
-func (c *cron) next(t time.Time) time.Time {
-	t = t.UTC().Truncate(time.Minute).Add(time.Minute)
+// Next walks the calendar of c's location. A wall time that a daylight
+// saving change skips runs at the same offset after the change (02:30 on a
+// spring-forward night becomes 03:30), once; a repeated hour runs once, at
+// its first occurrence.
+func (c *cron) Next(after time.Time) time.Time {
+	loc := c.loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	t := after.In(loc)
+	t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), 0, 0, loc).Add(time.Minute)
 	for y := t.Year(); y <= 2199; y++ {
 		if !c.yearOK(y) {
 			continue
@@ -345,8 +385,17 @@ func (c *cron) next(t time.Time) time.Time {
 						mm = min0
 					}
 					for ; mm < 60; mm++ {
-						if c.minutes&(1<<uint(mm)) != 0 {
-							return time.Date(y, m, d, h, mm, 0, 0, time.UTC)
+						if c.minutes&(1<<uint(mm)) == 0 {
+							continue
+						}
+						v := time.Date(y, m, d, h, mm, 0, 0, loc)
+						if v.Hour() != h {
+							// In a skipped hour: keep the offset from before the change.
+							_, off := v.Add(-3 * time.Hour).Zone()
+							v = time.Date(y, m, d, h, mm, 0, 0, time.UTC).Add(-time.Duration(off) * time.Second).In(loc)
+						}
+						if v.After(after) && (v.Hour() == h || !c.firesAt(v)) {
+							return v
 						}
 					}
 				}
@@ -354,4 +403,11 @@ func (c *cron) next(t time.Time) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// firesAt reports whether c names v's own wall time, so that a skipped time
+// moved onto it is not a second run.
+func (c *cron) firesAt(v time.Time) bool {
+	return c.hours&(1<<uint(v.Hour())) != 0 && c.minutes&(1<<uint(v.Minute())) != 0 &&
+		c.months&(1<<uint(v.Month())) != 0 && c.dayOK(v.Year(), v.Month(), v.Day()) && c.yearOK(v.Year())
 }
