@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -30,7 +29,7 @@ const (
 
 // delivery is one queued delivery.
 type delivery struct {
-	Type       string             `json:"type"` // Notification or SubscriptionConfirmation
+	Type       string             `json:"type"` // Notification, SubscriptionConfirmation or UnsubscribeConfirmation
 	SubARN     string             `json:"sub"`
 	TopicARN   string             `json:"topic"`
 	Protocol   string             `json:"protocol"`
@@ -83,6 +82,19 @@ func (s *Service) confirmation(base string, t *topic, sub *subscription) deliver
 	}
 }
 
+// unsubscribeConfirmation builds the UnsubscribeConfirmation sent to an
+// http(s) endpoint whose subscription rec was removed; its token restores
+// the subscription (confirmSubscription).
+func (s *Service) unsubscribeConfirmation(base string, t *topic, rec subRecord) delivery {
+	return delivery{
+		Type: "UnsubscribeConfirmation", SubARN: rec.ARN, TopicARN: rec.TopicARN, Protocol: rec.Protocol,
+		Endpoint: rec.Endpoint, MessageID: awsproto.NewRequestID(), Token: rec.Token,
+		Message: "You have chosen to deactivate subscription " + rec.ARN +
+			".\nTo cancel this operation and restore the subscription, visit the SubscribeURL included in this message.",
+		Timestamp: time.Now().UTC().Format(timestampLayout), Base: base, SigVersion: sigVersion(t),
+	}
+}
+
 func sigVersion(t *topic) string {
 	if t.rec.Attributes["SignatureVersion"] == "2" {
 		return "2"
@@ -130,7 +142,8 @@ func (s *Service) startDelivery(ctx context.Context) error {
 	}
 	bg, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	sem := make(chan struct{}, s.Workers)
+	s.sem = make(chan struct{}, s.Workers)
+	s.lanes = map[string]*lane{}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -148,63 +161,163 @@ func (s *Service) startDelivery(ctx context.Context) error {
 				}
 				continue
 			}
-			sem <- struct{}{}
+			var d delivery
+			if err := json.Unmarshal(msg.Data(), &d); err != nil {
+				msg.Term() //nolint:errcheck // undecodable: nothing to deliver
+				continue
+			}
+			if d.Seq != "" {
+				s.toLane(bg, msg, &d)
+				continue
+			}
+			select {
+			case s.sem <- struct{}{}:
+			case <-bg.Done():
+				return
+			}
 			s.wg.Add(1)
 			go func() {
 				defer s.wg.Done()
-				defer func() { <-sem }()
-				s.handle(bg, msg)
+				defer func() { <-s.sem }()
+				s.handle(bg, msg, &d, false)
 			}()
 		}
 	}()
 	return nil
 }
 
-// handle runs one delivery attempt and settles the queue message.
-func (s *Service) handle(ctx context.Context, msg jetstream.Msg) {
-	var d delivery
-	if err := json.Unmarshal(msg.Data(), &d); err != nil {
-		msg.Term() //nolint:errcheck // undecodable: nothing to deliver
+// lane delivers the messages of one FIFO message group to one subscription
+// one at a time, in the order they were published, so that a retry holds
+// back the messages after it rather than letting them overtake it, as SNS
+// FIFO topics guarantee. Guarded by Service.laneMu.
+type lane struct {
+	queue []laneEntry
+	seqs  map[uint64]bool // stream sequences queued or in delivery
+}
+
+type laneEntry struct {
+	msg jetstream.Msg
+	d   delivery
+	seq uint64
+}
+
+// toLane queues a FIFO delivery on the lane of its subscription and group,
+// starting the lane's goroutine when it has none. A copy JetStream
+// redelivers (its ack wait ran out while the lane was held up) is dropped:
+// the first copy is still to be settled, and acks go by stream sequence.
+func (s *Service) toLane(ctx context.Context, msg jetstream.Msg, d *delivery) {
+	var seq uint64
+	if md, err := msg.Metadata(); err == nil {
+		seq = md.Sequence.Stream
+	}
+	key := d.SubARN + " " + d.GroupID
+	s.laneMu.Lock()
+	defer s.laneMu.Unlock()
+	l := s.lanes[key]
+	if l == nil {
+		l = &lane{seqs: map[uint64]bool{}}
+		s.lanes[key] = l
+		s.wg.Add(1)
+		go s.runLane(ctx, key, l)
+	}
+	if seq != 0 && l.seqs[seq] {
 		return
 	}
-	if !s.stillWanted(&d) {
-		msg.Ack() //nolint:errcheck
-		return
+	l.seqs[seq] = true
+	l.queue = append(l.queue, laneEntry{msg: msg, d: *d, seq: seq})
+}
+
+// runLane delivers l's queue in order and ends when it is empty.
+func (s *Service) runLane(ctx context.Context, key string, l *lane) {
+	defer s.wg.Done()
+	for {
+		s.laneMu.Lock()
+		if len(l.queue) == 0 || ctx.Err() != nil {
+			delete(s.lanes, key)
+			s.laneMu.Unlock()
+			return
+		}
+		e := l.queue[0]
+		l.queue = l.queue[1:]
+		s.laneMu.Unlock()
+		select {
+		case s.sem <- struct{}{}:
+		case <-ctx.Done():
+			continue
+		}
+		s.handle(ctx, e.msg, &e.d, true)
+		<-s.sem
+		s.laneMu.Lock()
+		delete(l.seqs, e.seq)
+		s.laneMu.Unlock()
 	}
-	err := s.deliver(ctx, &d)
-	if err == nil {
-		msg.Ack() //nolint:errcheck
-		return
-	}
-	if ctx.Err() != nil {
-		return // closing: JetStream hands it out again after AckWait
-	}
+}
+
+// handle delivers d and settles its queue message. A failed attempt is
+// retried after the protocol's delay: inline when inline is set (a FIFO
+// lane, which must not let later messages pass), otherwise by handing the
+// message back to JetStream with the delay.
+func (s *Service) handle(ctx context.Context, msg jetstream.Msg, d *delivery, inline bool) {
 	attempt := uint64(1)
-	if md, mdErr := msg.Metadata(); mdErr == nil {
+	if md, err := msg.Metadata(); err == nil {
 		attempt = md.NumDelivered
 	}
 	retries, delay := s.TargetRetries, s.TargetRetryDelay
 	if d.Protocol == "http" || d.Protocol == "https" {
 		retries, delay = s.HTTPRetries, s.HTTPRetryDelay
 	}
-	if retries < 0 || attempt <= uint64(retries) {
-		msg.NakWithDelay(delay) //nolint:errcheck
-		return
+	for ; ; attempt++ {
+		if !s.stillWanted(d) {
+			msg.Ack() //nolint:errcheck
+			return
+		}
+		err := s.deliver(ctx, d)
+		if err == nil {
+			msg.Ack() //nolint:errcheck
+			return
+		}
+		if ctx.Err() != nil {
+			return // closing: JetStream hands it out again after AckWait
+		}
+		if retries >= 0 && attempt > uint64(retries) {
+			s.giveUp(ctx, msg, d, delay, err)
+			return
+		}
+		if !inline {
+			msg.NakWithDelay(delay) //nolint:errcheck
+			return
+		}
+		msg.InProgress() //nolint:errcheck // restarts the ack wait while we hold it
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			return
+		}
 	}
+}
+
+// giveUp sends a delivery that ran out of retries to its subscription's
+// dead-letter queue, or drops it, and acks it; when the dead-letter queue
+// refuses it too, it is retried later.
+func (s *Service) giveUp(ctx context.Context, msg jetstream.Msg, d *delivery, delay time.Duration, cause error) {
 	if d.DLQ != "" && d.Type == "Notification" && s.Targets != nil {
-		if _, err := s.Targets.Send(ctx, d.DLQ, eventsource.Message{Body: s.envelopeJSON(&d), Attributes: sqsAttributes(d.Attributes)}); err != nil {
+		if _, err := s.Targets.Send(ctx, d.DLQ, eventsource.Message{Body: s.envelopeJSON(d), Attributes: sqsAttributes(d.Attributes)}); err != nil {
 			slog.Warn("sns: dead-letter queue refused a message", "dlq", d.DLQ, "err", err)
 			msg.NakWithDelay(delay) //nolint:errcheck
 			return
 		}
 	} else {
-		slog.Warn("sns: dropping undeliverable message", "subscription", d.SubARN, "err", err)
+		slog.Warn("sns: dropping undeliverable message", "subscription", d.SubARN, "err", cause)
 	}
 	msg.Ack() //nolint:errcheck
 }
 
-// stillWanted reports whether the subscription d is for still wants it.
+// stillWanted reports whether the subscription d is for still wants it. An
+// UnsubscribeConfirmation is for a subscription already gone.
 func (s *Service) stillWanted(d *delivery) bool {
+	if d.Type == "UnsubscribeConfirmation" {
+		return true
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sub := s.subs[d.SubARN]
@@ -259,11 +372,12 @@ func (s *Service) post(ctx context.Context, d *delivery) error {
 	h.Set("x-amz-sns-message-type", d.Type)
 	h.Set("x-amz-sns-message-id", d.MessageID)
 	h.Set("x-amz-sns-topic-arn", d.TopicARN)
-	if d.Type == "Notification" {
+	// A subscription being confirmed has no ARN to show yet.
+	if d.Type != "SubscriptionConfirmation" {
 		h.Set("x-amz-sns-subscription-arn", d.SubARN)
-		if d.Raw {
-			h.Set("x-amz-sns-rawdelivery", "true")
-		}
+	}
+	if d.Raw && d.Type == "Notification" {
+		h.Set("x-amz-sns-rawdelivery", "true")
 	}
 	resp, err := s.HTTPClient.Do(req)
 	if err != nil {
@@ -290,10 +404,12 @@ func (s *Service) envelopeOf(d *delivery) *envelope {
 		Message: d.Message, Timestamp: d.Timestamp, Seq: d.Seq, SignatureVersion: d.SigVersion,
 		SigningCertURL: d.Base + s.signer.certPath(), Attributes: d.Attributes,
 	}
-	if d.Type == "SubscriptionConfirmation" {
-		e.SubscribeURL = d.Base + "/?Action=ConfirmSubscription&TopicArn=" + url.QueryEscape(d.TopicARN) + "&Token=" + d.Token
+	// AWS writes the ARNs into these URLs as they are: colons and the
+	// characters of names need no escaping in a query.
+	if d.Type == "Notification" {
+		e.UnsubscribeURL = d.Base + "/?Action=Unsubscribe&SubscriptionArn=" + d.SubARN
 	} else {
-		e.UnsubscribeURL = d.Base + "/?Action=Unsubscribe&SubscriptionArn=" + url.QueryEscape(d.SubARN)
+		e.SubscribeURL = d.Base + "/?Action=ConfirmSubscription&TopicArn=" + d.TopicARN + "&Token=" + d.Token
 	}
 	e.Signature = s.signer.sign(e.SignatureVersion, canonical(e))
 	return e

@@ -14,9 +14,11 @@ var (
 	errInvalidAction = &awsproto.Error{Code: "InvalidAction", Status: http.StatusBadRequest,
 		Message: "The action or operation requested is invalid. Verify that the action is typed correctly."}
 	errEmptyBatch = &awsproto.Error{Code: "EmptyBatchRequest", Status: http.StatusBadRequest,
-		Message: "The batch request doesn't contain any entries"}
+		Message: "The batch request doesn't contain any entries."}
 	errTooManyEntries = &awsproto.Error{Code: "TooManyEntriesInBatchRequest", Status: http.StatusBadRequest,
 		Message: "The batch request contains more entries than permissible."}
+	errBatchTooLong = &awsproto.Error{Code: "BatchRequestTooLong", Status: http.StatusBadRequest,
+		Message: "The length of all the messages put together is more than the limit."}
 	errIDsNotDistinct = &awsproto.Error{Code: "BatchEntryIdsNotDistinct", Status: http.StatusBadRequest,
 		Message: "Two or more batch entries in the request have the same Id."}
 	errBadBatchID = &awsproto.Error{Code: "InvalidBatchEntryId", Status: http.StatusBadRequest,

@@ -40,12 +40,6 @@ type input struct {
 	GroupID, DedupID string
 }
 
-// dedupEntry remembers a FIFO message's answer for the dedup window.
-type dedupEntry struct {
-	id, seq string
-	expires time.Time
-}
-
 var attrName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,256}$`)
 
 // readAttributes decodes MessageAttributes.entry.N.{Name,Value.DataType,
@@ -168,14 +162,20 @@ func (in *input) validate() error {
 			return err
 		}
 	}
-	size := len(in.Message)
-	for k, a := range in.Attributes {
-		size += len(k) + len(a.Type) + len(a.String) + len(a.Binary)
-	}
-	if size > maxMessageBytes {
+	if in.size() > maxMessageBytes {
 		return invalidParameter("Message too long")
 	}
 	return nil
+}
+
+// size is what counts toward the 256 KiB bound: the message and each
+// attribute's name, type and value.
+func (in *input) size() int {
+	n := len(in.Message)
+	for k, a := range in.Attributes {
+		n += len(k) + len(a.Type) + len(a.String) + len(a.Binary)
+	}
+	return n
 }
 
 // subjectOK: at most 100 printable ASCII characters, not starting with a
@@ -231,6 +231,11 @@ func (s *Service) publishInput(ctx context.Context, base, arn string, in input) 
 	if _, _, _, ok := arnParts(arn); !ok {
 		return "", "", invalidParameter("TopicArn")
 	}
+	// Only FIFO topics' names end in ".fifo" (a standard name has no dot).
+	if strings.HasSuffix(arn, ".fifo") {
+		s.fifoMu.Lock()
+		defer s.fifoMu.Unlock()
+	}
 	s.mu.Lock()
 	t := s.topics[arn]
 	if t == nil {
@@ -281,19 +286,34 @@ func (s *Service) publishInput(ctx context.Context, base, arn string, in input) 
 		out = append(out, s.notification(base, t, sub, id, seq, msg, in, now))
 	}
 	fifo := t.fifo()
-	s.mu.Unlock()
-	if err := s.enqueue(ctx, out); err != nil {
-		return "", "", err
-	}
+	key := arn + "/" + in.DedupID
+	entry := dedupEntry{id: id, seq: seq, expires: now.Add(s.DedupWindow)}
+	var expired []string
 	if fifo {
-		s.mu.Lock()
-		s.dedup[arn+"/"+in.DedupID] = dedupEntry{id: id, seq: seq, expires: now.Add(s.DedupWindow)}
+		// Claimed before enqueueing, so that a duplicate published meanwhile
+		// is answered with this message instead of being sent as well.
 		for k, d := range s.dedup {
 			if now.After(d.expires) {
 				delete(s.dedup, k)
+				expired = append(expired, k)
 			}
 		}
-		s.mu.Unlock()
+		s.dedup[key] = entry
+	}
+	s.mu.Unlock()
+	if err := s.enqueue(ctx, out); err != nil {
+		if fifo {
+			s.mu.Lock()
+			if s.dedup[key].id == id {
+				delete(s.dedup, key)
+			}
+			s.mu.Unlock()
+		}
+		return "", "", err
+	}
+	if fifo {
+		s.saveDedup(ctx, key, entry)
+		s.dropDedup(ctx, expired)
 	}
 	return id, seq, nil
 }
@@ -411,10 +431,22 @@ func (s *Service) publishBatch(c *request) (any, error) {
 	if t == nil {
 		return nil, errTopicNotFound
 	}
+	// Entries are decoded up front: the 256 KiB bound applies to the
+	// batch as a whole as well as to each message.
+	inputs := make([]input, len(entries))
+	errs := make([]error, len(entries))
+	total := 0
+	for i, e := range entries {
+		inputs[i], errs[i] = readInput(e)
+		total += inputs[i].size()
+	}
+	if total > maxMessageBytes {
+		return nil, errBatchTooLong
+	}
 	out := publishBatchResult{Successful: []batchSuccess{}, Failed: []batchFailure{}}
-	for _, e := range entries {
+	for i, e := range entries {
 		id := e.Get("Id")
-		in, err := readInput(e)
+		in, err := inputs[i], errs[i]
 		if err == nil {
 			err = in.validate()
 		}

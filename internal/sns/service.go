@@ -5,9 +5,9 @@
 // (eventsource.Sender).
 //
 // The parts: the route table and plumbing (this file), topics (topics.go,
-// tags.go), subscriptions (subscriptions.go), publishing (publish.go), the
-// durable delivery queue and the shapes delivered (delivery.go) and the
-// signing key and certificate (sign.go).
+// tags.go), subscriptions (subscriptions.go), publishing (publish.go) with
+// FIFO deduplication (dedup.go), the durable delivery queue and the shapes
+// delivered (delivery.go) and the signing key and certificate (sign.go).
 package sns
 
 import (
@@ -31,7 +31,8 @@ const namespace = "http://sns.amazonaws.com/doc/2010-03-31/"
 // Service is SNS. Set the exported fields, then Open; Close stops it.
 type Service struct {
 	// Store keeps topics (bucket sns_topics), subscriptions (sns_subscriptions),
-	// the signing key (sns_keys) and the delivery queue (stream SNS_DELIVERIES).
+	// FIFO deduplication ids (sns_dedup), the signing key (sns_keys) and the
+	// delivery queue (stream SNS_DELIVERIES).
 	// Required.
 	Store *store.Store
 	// Targets delivers to sqs and lambda subscriptions and to dead-letter
@@ -69,14 +70,28 @@ type Service struct {
 
 	topicTable *store.Table[topicRecord]
 	subTable   *store.Table[subRecord]
+	dedupTable *store.Table[dedupRecord]
 	stream     jetstream.Stream
 	signer     *signer
 
-	mu      sync.Mutex
-	topics  map[string]*topic        // by ARN
-	subs    map[string]*subscription // by ARN
-	dedup   map[string]dedupEntry    // FIFO: topic ARN + "/" + dedup id
+	mu     sync.Mutex
+	topics map[string]*topic        // by ARN
+	subs   map[string]*subscription // by ARN
+	dedup  map[string]dedupEntry    // FIFO: topic ARN + "/" + dedup id
+	// removed holds http(s) subscriptions unsubscribed in this process, by
+	// the token of their UnsubscribeConfirmation, for ConfirmSubscription to
+	// restore. (Kept in memory only: after a restart the token is refused.)
+	removed map[string]subRecord
 	lastSeq uint64
+
+	// laneMu guards lanes; it is never held with mu.
+	laneMu sync.Mutex
+	lanes  map[string]*lane // FIFO deliveries by subscription and group
+	sem    chan struct{}    // one slot per delivery running
+
+	// fifoMu serialises publishes to FIFO topics from sequence number to
+	// enqueue, so the queue holds them in sequence order. Taken before mu.
+	fifoMu sync.Mutex
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -129,13 +144,20 @@ func (s *Service) Open(ctx context.Context) error {
 	if s.subTable, err = store.OpenTable[subRecord](ctx, s.Store, "sns_subscriptions", 1); err != nil {
 		return err
 	}
+	if s.dedupTable, err = store.OpenTable[dedupRecord](ctx, s.Store, "sns_dedup", 1); err != nil {
+		return err
+	}
 	if s.signer, err = loadSigner(ctx, s.Store); err != nil {
 		return err
 	}
 	s.topics = map[string]*topic{}
 	s.subs = map[string]*subscription{}
 	s.dedup = map[string]dedupEntry{}
+	s.removed = map[string]subRecord{}
 	if err := s.load(ctx); err != nil {
+		return err
+	}
+	if err := s.loadDedup(ctx); err != nil {
 		return err
 	}
 	return s.startDelivery(ctx)
@@ -181,7 +203,7 @@ func (s *Service) load(ctx context.Context) error {
 			continue
 		}
 		sub := &subscription{rec: rec, rev: rev}
-		sub.filter, _ = compileFilter(rec.Attributes)
+		sub.filter, _ = compileFilter(rec.Attributes, "")
 		s.subs[rec.ARN] = sub
 	}
 	return nil

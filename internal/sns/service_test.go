@@ -4,79 +4,26 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http/httptest"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/stratus-run/stratus/internal/eventsource"
-	"github.com/stratus-run/stratus/internal/store"
 )
-
-// recorder is a fake Sender that records what SNS delivers.
-type recorder struct {
-	mu   sync.Mutex
-	sent map[string][]eventsource.Message
-}
-
-func (r *recorder) Send(_ context.Context, arn string, m eventsource.Message) (string, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.sent == nil {
-		r.sent = map[string][]eventsource.Message{}
-	}
-	r.sent[arn] = append(r.sent[arn], m)
-	return "id", nil
-}
-
-func (r *recorder) wait(t *testing.T, arn string, n int) []eventsource.Message {
-	t.Helper()
-	for i := 0; i < 500; i++ {
-		r.mu.Lock()
-		got := append([]eventsource.Message(nil), r.sent[arn]...)
-		r.mu.Unlock()
-		if len(got) >= n {
-			return got
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("%s: fewer than %d deliveries", arn, n)
-	return nil
-}
 
 func newClient(t *testing.T, targets eventsource.Sender) *awssns.Client {
 	t.Helper()
-	ctx := context.Background()
-	st := &store.Store{Dir: t.TempDir()}
-	if err := st.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	svc := &Service{Store: st, Targets: targets, TargetRetryDelay: 50 * time.Millisecond}
-	if err := svc.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(svc)
-	t.Cleanup(func() {
-		hs.Close()
-		svc.Close(ctx)
-		st.Close(ctx)
-	})
-	return awssns.New(awssns.Options{
-		Region: "us-east-1", BaseEndpoint: aws.String(hs.URL), RetryMaxAttempts: 1,
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
-	})
+	return newTestServer(t, targets, nil).client
 }
 
 func TestTopicsSubscriptionsPublish(t *testing.T) {
 	ctx := context.Background()
 	rec := &recorder{}
-	c := newClient(t, rec)
+	ts := newTestServer(t, rec, nil)
+	c := ts.client
 	ct, err := c.CreateTopic(ctx, &awssns.CreateTopicInput{Name: aws.String("t1")})
 	if err != nil {
 		t.Fatal(err)
@@ -115,8 +62,8 @@ func TestTopicsSubscriptionsPublish(t *testing.T) {
 	if a, _ := attrs["color"].(map[string]any); a["Type"] != "String" || a["Value"] != "red" {
 		t.Fatalf("MessageAttributes %v", env["MessageAttributes"])
 	}
-	time.Sleep(200 * time.Millisecond)
-	if n := len(rec.wait(t, queue, 1)); n != 1 {
+	ts.drain()
+	if n := len(rec.get(queue)); n != 1 {
 		t.Fatalf("filter let %d through", n)
 	}
 	ls, err := c.ListSubscriptionsByTopic(ctx, &awssns.ListSubscriptionsByTopicInput{TopicArn: ct.TopicArn})

@@ -53,6 +53,11 @@ func loadSigner(ctx context.Context, st *store.Store) (*signer, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseSigner(rec)
+}
+
+// parseSigner decodes a stored key record.
+func parseSigner(rec keyRecord) (*signer, error) {
 	blk, _ := pem.Decode([]byte(rec.KeyPEM))
 	if blk == nil {
 		return nil, errors.New("sns: stored signing key is not PEM")

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -24,6 +25,9 @@ type subRecord struct {
 	Pending    bool              `json:"pending"`
 	Token      string            `json:"token,omitempty"`
 	Created    int64             `json:"created"`
+	// Unauthenticated records a confirmation by an unsigned request (a
+	// visit to the SubscribeURL), for ConfirmationWasAuthenticated.
+	Unauthenticated bool `json:"unauth,omitempty"`
 }
 
 // subscription is a subscription in memory with its compiled filter.
@@ -46,9 +50,17 @@ var settableSubAttributes = map[string]bool{
 	"RedrivePolicy": true, "SubscriptionRoleArn": true, "ReplayPolicy": true,
 }
 
+// nestedInAttributesScope is the reason eventpattern gives for a nested
+// policy under the MessageAttributes scope, which SNS words as a sentence of
+// its own rather than after "FilterPolicy: ".
+const nestedInAttributesScope = "Filter policy scope MessageAttributes does not support nested filter policy"
+
 // compileFilter compiles the FilterPolicy of attrs under its scope; nil when
-// there is none.
-func compileFilter(attrs map[string]string) (*eventpattern.Pattern, error) {
+// there is none. A policy that does not compile is InvalidParameter with
+// Event Ruler's reason after "Invalid parameter: " + reason + "FilterPolicy: ":
+// Subscribe passes reason "Attributes Reason: ", SetSubscriptionAttributes
+// "", as AWS words the two.
+func compileFilter(attrs map[string]string, reason string) (*eventpattern.Pattern, error) {
 	policy := attrs["FilterPolicy"]
 	if policy == "" {
 		return nil, nil
@@ -61,16 +73,20 @@ func compileFilter(attrs map[string]string) (*eventpattern.Pattern, error) {
 	if err != nil {
 		var pe *eventpattern.Error
 		if errors.As(err, &pe) {
-			return nil, invalidParameter("FilterPolicy: " + pe.Reason)
+			if pe.Reason == nestedInAttributesScope {
+				return nil, invalidParameter(reason + pe.Reason)
+			}
+			return nil, invalidParameter(reason + "FilterPolicy: " + pe.Reason)
 		}
-		return nil, invalidParameter("FilterPolicy: failed to parse JSON.")
+		return nil, invalidParameter(reason + "FilterPolicy: failed to parse JSON.")
 	}
 	return p, nil
 }
 
 // checkSubAttributes validates attrs (the whole set a subscription would
-// have) for protocol.
-func checkSubAttributes(attrs map[string]string, protocol string) (*eventpattern.Pattern, error) {
+// have) for protocol. reason is what follows "Invalid parameter: " in its
+// errors, as in compileFilter.
+func checkSubAttributes(attrs map[string]string, protocol, reason string) (*eventpattern.Pattern, error) {
 	for k, v := range attrs {
 		if !settableSubAttributes[k] {
 			return nil, invalidParameter("AttributeName")
@@ -78,14 +94,14 @@ func checkSubAttributes(attrs map[string]string, protocol string) (*eventpattern
 		switch k {
 		case "RawMessageDelivery":
 			if v != "true" && v != "false" {
-				return nil, invalidParameter("Attributes Reason: RawMessageDelivery: Invalid value [" + v + "]. Must be true or false.")
+				return nil, invalidParameter(reason + "RawMessageDelivery: Invalid value [" + v + "]. Must be true or false.")
 			}
 			if v == "true" && protocol == "lambda" {
-				return nil, invalidParameter("Attributes Reason: Delivery protocol [lambda] does not support raw message delivery.")
+				return nil, invalidParameter(reason + "Delivery protocol [lambda] does not support raw message delivery.")
 			}
 		case "FilterPolicyScope":
 			if v != "MessageAttributes" && v != "MessageBody" {
-				return nil, invalidParameter("Attributes Reason: FilterPolicyScope: Invalid value [" + v + "]. Please use either MessageBody or MessageAttributes")
+				return nil, invalidParameter(reason + "FilterPolicyScope: Invalid value [" + v + "]. Please use either MessageBody or MessageAttributes")
 			}
 		case "RedrivePolicy":
 			var rp struct {
@@ -103,7 +119,7 @@ func checkSubAttributes(attrs map[string]string, protocol string) (*eventpattern
 			}
 		}
 	}
-	return compileFilter(attrs)
+	return compileFilter(attrs, reason)
 }
 
 // checkEndpoint validates a subscription's protocol and endpoint.
@@ -151,7 +167,7 @@ func (s *Service) subscribe(c *request) (any, error) {
 	if err := checkEndpoint(protocol, endpoint); err != nil {
 		return nil, err
 	}
-	filter, err := checkSubAttributes(attrs, protocol)
+	filter, err := checkSubAttributes(attrs, protocol, "Attributes Reason: ")
 	if err != nil {
 		return nil, err
 	}
@@ -163,6 +179,11 @@ func (s *Service) subscribe(c *request) (any, error) {
 	}
 	if t.fifo() && protocol != "sqs" {
 		return nil, invalidParameter("Invalid protocol type: " + protocol)
+	}
+	// Since September 2023 a FIFO topic delivers to standard queues too; a
+	// FIFO queue still needs a FIFO topic.
+	if !t.fifo() && protocol == "sqs" && strings.HasSuffix(endpoint, ".fifo") {
+		return nil, invalidParameter("Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics")
 	}
 	for _, sub := range s.subs {
 		if sub.rec.TopicARN == arn && sub.rec.Protocol == protocol && sub.rec.Endpoint == endpoint {
@@ -233,6 +254,7 @@ func (s *Service) confirmSubscription(c *request) (any, error) {
 		if sub.rec.Pending {
 			rec := sub.rec
 			rec.Pending = false
+			rec.Unauthenticated = !signed(c.r)
 			rev, err := s.subTable.Update(c.ctx, storeKey(rec.ARN), rec, sub.rev)
 			if err != nil {
 				return nil, err
@@ -241,7 +263,25 @@ func (s *Service) confirmSubscription(c *request) (any, error) {
 		}
 		return subscribeResult{SubscriptionArn: sub.rec.ARN}, nil
 	}
+	if rec, ok := s.removed[token]; ok && rec.TopicARN == arn {
+		rec.Pending = false
+		rec.Unauthenticated = !signed(c.r)
+		rev, err := s.subTable.Create(c.ctx, storeKey(rec.ARN), rec)
+		if err != nil {
+			return nil, err
+		}
+		filter, _ := compileFilter(rec.Attributes, "")
+		s.subs[rec.ARN] = &subscription{rec: rec, rev: rev, filter: filter}
+		delete(s.removed, token)
+		return subscribeResult{SubscriptionArn: rec.ARN}, nil
+	}
 	return nil, invalidParameter("Token")
+}
+
+// signed reports whether r carries a SigV4 signature, in its header or its
+// query string.
+func signed(r *http.Request) bool {
+	return r.Header.Get("Authorization") != "" || r.URL.Query().Get("X-Amz-Signature") != ""
 }
 
 func (s *Service) unsubscribe(c *request) (any, error) {
@@ -262,10 +302,20 @@ func (s *Service) unsubscribe(c *request) (any, error) {
 		return nil, err
 	}
 	delete(s.subs, arn)
-	if t := s.topics[sub.rec.TopicARN]; t != nil {
+	t := s.topics[sub.rec.TopicARN]
+	if t != nil {
 		rec := t.rec
 		rec.Deleted++
 		if err := s.saveTopicLocked(c, t, rec); err != nil {
+			return nil, err
+		}
+	}
+	if t != nil && !sub.rec.Pending && (sub.rec.Protocol == "http" || sub.rec.Protocol == "https") {
+		// The endpoint is told, with a token that restores the subscription.
+		rec := sub.rec
+		rec.Token = newToken()
+		s.removed[rec.Token] = rec
+		if err := s.enqueue(c.ctx, []delivery{s.unsubscribeConfirmation(c.base, t, rec)}); err != nil {
 			return nil, err
 		}
 	}
@@ -382,14 +432,17 @@ func (s *Service) getSubscriptionAttributes(c *request) (any, error) {
 	}
 	if r.Protocol == "http" || r.Protocol == "https" {
 		a["EffectiveDeliveryPolicy"] = defaultEffectiveDeliveryPolicy
-		if r.Pending {
+		if r.Pending || r.Unauthenticated {
 			a["ConfirmationWasAuthenticated"] = "false"
 		}
 	}
 	for k, v := range r.Attributes {
 		a[k] = v
 	}
-	if a["FilterPolicy"] != "" && a["FilterPolicyScope"] == "" {
+	// AWS shows the scope only with a policy to apply it to.
+	if a["FilterPolicy"] == "" {
+		delete(a, "FilterPolicyScope")
+	} else if a["FilterPolicyScope"] == "" {
 		a["FilterPolicyScope"] = "MessageAttributes"
 	}
 	if dp := r.Attributes["DeliveryPolicy"]; dp != "" {
@@ -426,7 +479,7 @@ func (s *Service) setSubscriptionAttributes(c *request) (any, error) {
 	if !settableSubAttributes[name] {
 		return nil, invalidParameter("AttributeName")
 	}
-	filter, err := checkSubAttributes(attrs, sub.rec.Protocol)
+	filter, err := checkSubAttributes(attrs, sub.rec.Protocol, "")
 	if err != nil {
 		return nil, err
 	}

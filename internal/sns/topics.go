@@ -3,12 +3,14 @@ package sns
 import (
 	"encoding/json"
 	"errors"
+	"net/http"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/stratus-run/stratus/internal/awsproto"
 	"github.com/stratus-run/stratus/internal/store"
 )
 
@@ -94,12 +96,13 @@ func (s *Service) createTopic(c *request) (any, error) {
 	base := name
 	if fifo {
 		base = strings.TrimSuffix(name, ".fifo")
-		if base == name {
-			return nil, invalidParameter(errFifoName)
+		if base == name || !topicName.MatchString(base) || len(name) > 256 {
+			// AWS words this one without "Invalid parameter: ".
+			return nil, &awsproto.Error{Code: "InvalidParameter", Status: http.StatusBadRequest, Message: errFifoName}
 		}
-	} else if strings.HasSuffix(name, ".fifo") {
-		return nil, invalidParameter(errFifoName)
 	}
+	// A standard topic's name has no dot, so "x.fifo" without FifoTopic is
+	// just a bad name.
 	if !topicName.MatchString(base) || len(name) > 256 {
 		return nil, invalidParameter("Topic Name")
 	}
