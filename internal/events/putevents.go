@@ -28,6 +28,9 @@ type entry struct {
 	Time         *json.Number // epoch seconds
 	EventBusName string
 	TraceHeader  *string
+	// service marks an event an AWS service puts (S3's, another bus's
+	// forwarded one): it may carry an aws.* source.
+	service bool
 }
 
 type entryResult struct {
@@ -95,7 +98,7 @@ func (e *entry) check() (code, msg string) {
 	if !strings.HasPrefix(d, "{") || !json.Valid([]byte(d)) {
 		return "MalformedDetail", "Detail is malformed."
 	}
-	if strings.HasPrefix(*e.Source, "aws.") {
+	if strings.HasPrefix(*e.Source, "aws.") && !e.service {
 		return "NotAuthorizedForSourceException", "Not authorized for the source."
 	}
 	for _, r := range e.Resources {
@@ -226,7 +229,7 @@ func (s *Service) Send(ctx context.Context, busARN string, m eventsource.Message
 	if !ok {
 		return "", fmt.Errorf("%w: %s", eventsource.ErrNotFound, busARN)
 	}
-	e := entry{Source: &m.Source, DetailType: &m.DetailType, Detail: &m.Body, Resources: m.Resources, EventBusName: bn}
+	e := entry{Source: &m.Source, DetailType: &m.DetailType, Detail: &m.Body, Resources: m.Resources, EventBusName: bn, service: true}
 	if e.size() > maxEventSize {
 		return "", errValidation("Total size of the entries in the request is over the limit.")
 	}

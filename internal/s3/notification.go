@@ -16,8 +16,8 @@ import (
 // QueueConfiguration and TopicConfiguration destinations are validated as S3
 // does, by sending each an s3:TestEvent through Targets; their events leave
 // through the same outbox as Lambda's (outboxRecord.Kind "sqs"/"sns").
-// TODO(eventbridge): EventBridgeConfiguration is kept and answered back, as S3
-// accepts it without validation, and nothing is sent.
+// EventBridgeConfiguration sends every event of the bucket to the default
+// event bus (eventbridge.go), through the same outbox.
 
 // notificationConfiguration is the document of the ?notification subresource.
 type notificationConfiguration struct {
@@ -93,6 +93,7 @@ const (
 	destLambda = "lambda"
 	destQueue  = "sqs"
 	destTopic  = "sns"
+	destBus    = "events"
 )
 
 // notifyConfig is a configuration compiled for the events hook.

@@ -151,7 +151,7 @@ func (s *Service) eventsFor(b *objstore.Bucket, o eventOrigin, prefix string) ob
 		return nil
 	}
 	cfg := s.notifyOf(b)
-	if cfg == nil || len(cfg.targets) == 0 {
+	if cfg == nil || len(cfg.targets) == 0 && (!cfg.eventBridge || s.Targets == nil) {
 		return nil
 	}
 	bucket := objstore.Bucket{Name: b.Name, Region: b.Region, Versioning: b.Versioning}
@@ -200,6 +200,13 @@ func (s *Service) records(cfg *notifyConfig, b *objstore.Bucket, o eventOrigin, 
 		name := eventName(prefix, ch, changes)
 		if name == "" {
 			continue
+		}
+		if cfg.eventBridge && s.Targets != nil {
+			if p, err := s.busRecord(b, o, name, ch); err == nil {
+				out = append(out, p)
+			} else {
+				slog.Error("s3: encoding an EventBridge event", "bucket", b.Name, "key", ch.Object.Key, "err", err)
+			}
 		}
 		for ti := range cfg.targets {
 			t := &cfg.targets[ti]
@@ -296,6 +303,9 @@ type outboxRecord struct {
 	Key    string          `json:"key"`
 	Trace  string          `json:"trace,omitempty"`
 	Event  json.RawMessage `json:"event"`
+	// DetailType is the EventBridge detail-type of a destBus record, whose
+	// Event is the event's detail.
+	DetailType string `json:"detailType,omitempty"`
 }
 
 func encodeJSON(v any) ([]byte, error) {
@@ -417,7 +427,7 @@ func (s *Service) drainOnce(ctx context.Context) bool {
 // function gone or refusing the event, no Lambda here, a destination Stratus
 // does not have) is dropped with a log line, as S3 drops it.
 func (s *Service) deliver(ctx context.Context, r *outboxRecord) error {
-	if r.Kind == destQueue || r.Kind == destTopic {
+	if r.Kind == destQueue || r.Kind == destTopic || r.Kind == destBus {
 		return s.deliverMessage(ctx, r)
 	}
 	if r.Kind != destLambda {
@@ -447,8 +457,11 @@ func (s *Service) deliverMessage(ctx context.Context, r *outboxRecord) error {
 		return nil
 	}
 	m := eventsource.Message{Body: string(r.Event)}
-	if r.Kind == destTopic {
+	switch r.Kind {
+	case destTopic:
 		m.Subject = notificationSubject
+	case destBus:
+		m.Source, m.DetailType, m.Resources = "aws.s3", r.DetailType, []string{"arn:aws:s3:::" + r.Bucket}
 	}
 	_, err := s.Targets.Send(ctx, r.Target, m)
 	if err == nil {
