@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"strconv"
 	"strings"
@@ -135,4 +136,34 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// TestSQSMappingNeedsVisibilityOverTimeout: Lambda refuses to map a queue
+// whose visibility timeout is shorter than the function's timeout, on create
+// and when an update points the mapping at such a function.
+func TestSQSMappingNeedsVisibilityOverTimeout(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, "", hostFiles...)
+	ctx := context.Background()
+	lc := ts.lambdaClient()
+	if _, err := ts.sqsClient().CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("short-vis"),
+		Attributes: map[string]string{"VisibilityTimeout": "5"}}); err != nil {
+		t.Fatal(err)
+	}
+	createFn(t, lc, "quick", "echo", func(in *lambda.CreateFunctionInput) { in.Timeout = aws.Int32(5) })
+	createFn(t, lc, "slow", "echo", func(in *lambda.CreateFunctionInput) { in.Timeout = aws.Int32(60) })
+	arn := "arn:aws:sqs:us-east-1:000000000000:short-vis"
+	_, err := lc.CreateEventSourceMapping(ctx, &lambda.CreateEventSourceMappingInput{FunctionName: aws.String("slow"), EventSourceArn: aws.String(arn)})
+	var ipe *types.InvalidParameterValueException
+	if !errors.As(err, &ipe) || aws.ToString(ipe.Message) != "Queue visibility timeout: 5 seconds is less than Function timeout: 60 seconds" {
+		t.Fatalf("create with a longer function timeout: %v", err)
+	}
+	m, err := lc.CreateEventSourceMapping(ctx, &lambda.CreateEventSourceMappingInput{FunctionName: aws.String("quick"), EventSourceArn: aws.String(arn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = lc.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: m.UUID, FunctionName: aws.String("slow")})
+	if !errors.As(err, &ipe) {
+		t.Fatalf("update to a longer function timeout: %v", err)
+	}
 }

@@ -79,6 +79,9 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request, _ string) error
 		if err := checkQueueSettings(&in.settingsInput, &st, info); err != nil {
 			return err
 		}
+		if err := s.checkVisibility(ctx, fnArn, info); err != nil {
+			return err
+		}
 	}
 	if d := s.duplicateOf("", source, fnArn); d != nil {
 		return mappingExists(source, functionName(fnArn), d.UUID)
@@ -140,6 +143,13 @@ func (s *Service) update(w http.ResponseWriter, r *http.Request, uuid string) er
 		if in.FunctionName != nil {
 			if next.FunctionArn, err = s.Functions.FunctionARN(ctx, rec.Region, *in.FunctionName); err != nil {
 				return err
+			}
+			if queues := s.Queues[sourceService(rec.EventSourceArn)]; queues != nil {
+				if info, err := queues.Describe(ctx, rec.EventSourceArn); err == nil {
+					if err := s.checkVisibility(ctx, next.FunctionArn, &info); err != nil {
+						return err
+					}
+				}
 			}
 			if d := s.duplicateOf(uuid, rec.EventSourceArn, next.FunctionArn); d != nil {
 				return mappingExists(rec.EventSourceArn, functionName(next.FunctionArn), d.UUID)

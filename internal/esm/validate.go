@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -335,6 +336,24 @@ func checkQueueSettings(in *settingsInput, st *settings, info *eventsource.Queue
 		}
 	}
 	return nil
+}
+
+// checkVisibility refuses to map a queue whose visibility timeout is shorter
+// than the function's timeout, as Lambda does: a batch still running would
+// reappear and run twice.
+func (s *Service) checkVisibility(ctx context.Context, fnArn string, info *eventsource.QueueInfo) error {
+	ft, ok := s.Functions.(interface {
+		FunctionTimeout(ctx context.Context, arn string) (time.Duration, error)
+	})
+	if !ok || info == nil {
+		return nil
+	}
+	timeout, err := ft.FunctionTimeout(ctx, fnArn)
+	if err != nil || info.VisibilityTimeout >= timeout {
+		return nil
+	}
+	return invalidParameter(fmt.Sprintf("Queue visibility timeout: %d seconds is less than Function timeout: %d seconds",
+		int(info.VisibilityTimeout/time.Second), int(timeout/time.Second)))
 }
 
 // functionName is the name part of a function ARN, as AWS names the function

@@ -3,6 +3,8 @@ package lambda
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 )
 
 // FunctionARN resolves the FunctionName of an event source mapping (a name,
@@ -32,4 +34,27 @@ func (s *Service) FunctionARN(ctx context.Context, region, ref string) (string, 
 		arn += ":" + qualifier
 	}
 	return arn, nil
+}
+
+// FunctionTimeout is the timeout of the function a (possibly qualified)
+// function ARN names, for the check AWS makes of an SQS mapping: the queue's
+// visibility timeout must cover the function's.
+func (s *Service) FunctionTimeout(ctx context.Context, arn string) (time.Duration, error) {
+	parts := strings.Split(arn, ":")
+	if len(parts) < 7 {
+		return 0, functionNotFound(arn)
+	}
+	qualifier := ""
+	if len(parts) > 7 {
+		qualifier = parts[7]
+	}
+	e := s.lookup(parts[3], parts[6])
+	if e == nil {
+		return 0, functionNotFound(arn)
+	}
+	t, err := s.resolveTarget(e, qualifier)
+	if err != nil {
+		return 0, err
+	}
+	return time.Duration(t.rec.Timeout) * time.Second, nil
 }
