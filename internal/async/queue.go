@@ -18,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/stratus-run/stratus/internal/lifecycle"
 	"github.com/stratus-run/stratus/internal/store"
 )
 
@@ -163,14 +164,7 @@ func (q *Queue) Close(ctx context.Context) error {
 		return nil
 	}
 	q.cancel()
-	done := make(chan struct{})
-	go func() { q.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return lifecycle.Wait(ctx, q.wg.Wait)
 }
 
 // Publish stores ev durably: it returns nil only once JetStream has written it

@@ -292,3 +292,25 @@ func (q *Queue) deadLetter(ctx context.Context, j *Job, cause error, retries int
 func str(v string) eventsource.Attribute {
 	return eventsource.Attribute{DataType: "String", StringValue: v}
 }
+
+// RetryPolicy is the RetryPolicy of an EventBridge or Scheduler target; both
+// default to 185 retries within 24 hours.
+type RetryPolicy struct {
+	MaximumRetryAttempts     *int `json:"MaximumRetryAttempts,omitempty"`
+	MaximumEventAgeInSeconds *int `json:"MaximumEventAgeInSeconds,omitempty"`
+}
+
+// Limits are p's retries and maximum event age, the defaults where p (which
+// may be nil) leaves them out.
+func (p *RetryPolicy) Limits() (retries int, maxAge time.Duration) {
+	retries, secs := 185, 24*60*60
+	if p != nil {
+		if p.MaximumRetryAttempts != nil {
+			retries = *p.MaximumRetryAttempts
+		}
+		if p.MaximumEventAgeInSeconds != nil {
+			secs = *p.MaximumEventAgeInSeconds
+		}
+	}
+	return retries, time.Duration(secs) * time.Second
+}

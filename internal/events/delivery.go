@@ -116,7 +116,7 @@ func (s *Service) jobFor(arn string, t target, ev json.RawMessage, at time.Time,
 	if err != nil {
 		return delivery.Job{}, "", err
 	}
-	retries, maxAge := t.retries()
+	retries, maxAge := t.RetryPolicy.Limits()
 	j := delivery.Job{Target: t.Arn, Message: message(&t, p), At: at, Retries: retries, MaxAge: maxAge,
 		DeadLetterBody: string(ev), Source: arn,
 		DeadLetterAttributes: map[string]string{"RULE_ARN": arn, "TARGET_ARN": t.Arn}}

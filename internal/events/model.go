@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stratus-run/stratus/internal/awsproto"
+	"github.com/stratus-run/stratus/internal/delivery"
 )
 
 // bus is one event bus as stored.
@@ -34,25 +35,20 @@ type rule struct {
 // target is a rule target, in the wire shape of EventBridge's Target. Target
 // parameters of services Stratus does not deliver to are not kept.
 type target struct {
-	Id               string            `json:"Id"`
-	Arn              string            `json:"Arn"`
-	RoleArn          string            `json:"RoleArn,omitempty"`
-	Input            *string           `json:"Input,omitempty"`
-	InputPath        *string           `json:"InputPath,omitempty"`
-	InputTransformer *inputTransformer `json:"InputTransformer,omitempty"`
-	RetryPolicy      *retryPolicy      `json:"RetryPolicy,omitempty"`
-	DeadLetterConfig *deadLetter       `json:"DeadLetterConfig,omitempty"`
-	SqsParameters    *sqsParameters    `json:"SqsParameters,omitempty"`
+	Id               string                `json:"Id"`
+	Arn              string                `json:"Arn"`
+	RoleArn          string                `json:"RoleArn,omitempty"`
+	Input            *string               `json:"Input,omitempty"`
+	InputPath        *string               `json:"InputPath,omitempty"`
+	InputTransformer *inputTransformer     `json:"InputTransformer,omitempty"`
+	RetryPolicy      *delivery.RetryPolicy `json:"RetryPolicy,omitempty"`
+	DeadLetterConfig *deadLetter           `json:"DeadLetterConfig,omitempty"`
+	SqsParameters    *sqsParameters        `json:"SqsParameters,omitempty"`
 }
 
 type inputTransformer struct {
 	InputPathsMap map[string]string `json:"InputPathsMap,omitempty"`
 	InputTemplate *string           `json:"InputTemplate"`
-}
-
-type retryPolicy struct {
-	MaximumRetryAttempts     *int `json:"MaximumRetryAttempts,omitempty"`
-	MaximumEventAgeInSeconds *int `json:"MaximumEventAgeInSeconds,omitempty"`
 }
 
 type deadLetter struct {
@@ -61,25 +57,6 @@ type deadLetter struct {
 
 type sqsParameters struct {
 	MessageGroupId string `json:"MessageGroupId,omitempty"`
-}
-
-// Defaults of a target's RetryPolicy, as EventBridge documents them.
-const (
-	defaultRetryAttempts = 185
-	defaultMaxEventAge   = 24 * 60 * 60
-)
-
-func (t *target) retries() (attempts int, age time.Duration) {
-	attempts, secs := defaultRetryAttempts, defaultMaxEventAge
-	if p := t.RetryPolicy; p != nil {
-		if p.MaximumRetryAttempts != nil {
-			attempts = *p.MaximumRetryAttempts
-		}
-		if p.MaximumEventAgeInSeconds != nil {
-			secs = *p.MaximumEventAgeInSeconds
-		}
-	}
-	return attempts, time.Duration(secs) * time.Second
 }
 
 // tick is the last schedule tick fired for a rule, recorded before its event

@@ -20,6 +20,7 @@ import (
 	"github.com/stratus-run/stratus/internal/awsproto"
 	"github.com/stratus-run/stratus/internal/delivery"
 	"github.com/stratus-run/stratus/internal/eventsource"
+	"github.com/stratus-run/stratus/internal/lifecycle"
 	"github.com/stratus-run/stratus/internal/schedule"
 	"github.com/stratus-run/stratus/internal/store"
 )
@@ -194,35 +195,16 @@ func (s *Service) load(ctx context.Context) error {
 	s.buses = map[string]*bus{}
 	s.rules = map[string]*rule{}
 	s.tags = map[string]map[string]string{}
-	keys, err := s.busTable.Keys(ctx)
-	if err != nil {
-		return fmt.Errorf("events: %w", err)
-	}
-	for _, k := range keys {
-		b, _, err := s.busTable.Get(ctx, k)
-		if err == nil {
-			s.buses[b.Name] = &b
-		}
-	}
-	if keys, err = s.ruleTable.Keys(ctx); err != nil {
-		return fmt.Errorf("events: %w", err)
-	}
-	for _, k := range keys {
-		r, _, err := s.ruleTable.Get(ctx, k)
-		if err == nil {
-			s.rules[ruleKey(r.Bus, r.Name)] = &r
-		}
-	}
-	if keys, err = s.tagTable.Keys(ctx); err != nil {
-		return fmt.Errorf("events: %w", err)
-	}
-	for _, k := range keys {
-		t, _, err := s.tagTable.Get(ctx, k)
-		if err == nil {
+	err := errors.Join(
+		s.busTable.Each(ctx, func(_ string, b bus) { s.buses[b.Name] = &b }),
+		s.ruleTable.Each(ctx, func(_ string, r rule) { s.rules[ruleKey(r.Bus, r.Name)] = &r }),
+		s.tagTable.Each(ctx, func(k string, t map[string]string) {
 			if arn, ok := unkey(k); ok {
 				s.tags[arn] = t
 			}
-		}
+		}))
+	if err != nil {
+		return fmt.Errorf("events: %w", err)
 	}
 	return nil
 }
@@ -233,14 +215,10 @@ func (s *Service) Close(ctx context.Context) error {
 		return nil
 	}
 	s.cancel()
-	done := make(chan struct{})
-	go func() { s.wg.Wait(); s.queue.Stop(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return lifecycle.Wait(ctx, func() {
+		s.wg.Wait()
+		s.queue.Stop()
+	})
 }
 
 // Handles reports whether the request is an EventBridge call.

@@ -130,7 +130,7 @@ func (s *Service) fireDue(ctx context.Context, ru *rule, arn string, last map[st
 	var jobs []delivery.Job
 	var ids []string
 	for _, t := range ru.Targets {
-		if _, maxAge := t.retries(); s.Now().Sub(at) > maxAge {
+		if _, maxAge := t.RetryPolicy.Limits(); s.Now().Sub(at) > maxAge {
 			continue
 		}
 		j, id, err := s.jobFor(arn, t, ev, at, "tick:"+strconv.FormatInt(next.Unix(), 10))

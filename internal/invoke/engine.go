@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stratus-run/stratus/internal/awsproto"
+	"github.com/stratus-run/stratus/internal/lifecycle"
 	"github.com/stratus-run/stratus/internal/sandbox"
 )
 
@@ -176,14 +177,7 @@ func (e *Engine) Close(ctx context.Context) error {
 		}
 		return true
 	})
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return lifecycle.Wait(ctx, wg.Wait)
 }
 
 // SetReservedTotal tells the engine the sum of all functions' reserved concurrency,

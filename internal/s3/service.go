@@ -19,6 +19,7 @@ import (
 	"github.com/stratus-run/stratus/internal/awsproto"
 	"github.com/stratus-run/stratus/internal/awsproto/sigv4"
 	"github.com/stratus-run/stratus/internal/eventsource"
+	"github.com/stratus-run/stratus/internal/lifecycle"
 	"github.com/stratus-run/stratus/internal/s3/objstore"
 )
 
@@ -106,14 +107,7 @@ func (s *Service) Close(ctx context.Context) error {
 	if s.cancel != nil {
 		s.cancel()
 	}
-	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return lifecycle.Wait(ctx, s.wg.Wait)
 }
 
 // Handles reports whether a request is S3's: signed for s3, addressed to an S3

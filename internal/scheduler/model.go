@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/stratus-run/stratus/internal/delivery"
 )
 
 // sched is one schedule as stored, in the wire shape of GetSchedule's
@@ -40,18 +42,13 @@ type target struct {
 	Arn                   string                 `json:"Arn"`
 	RoleArn               string                 `json:"RoleArn"`
 	Input                 *string                `json:"Input,omitempty"`
-	RetryPolicy           *retryPolicy           `json:"RetryPolicy,omitempty"`
+	RetryPolicy           *delivery.RetryPolicy  `json:"RetryPolicy,omitempty"`
 	DeadLetterConfig      *deadLetter            `json:"DeadLetterConfig,omitempty"`
 	SqsParameters         *sqsParameters         `json:"SqsParameters,omitempty"`
 	EventBridgeParameters *eventBridgeParameters `json:"EventBridgeParameters,omitempty"`
 	EcsParameters         json.RawMessage        `json:"EcsParameters,omitempty"`
 	KinesisParameters     json.RawMessage        `json:"KinesisParameters,omitempty"`
 	SageMakerParameters   json.RawMessage        `json:"SageMakerPipelineParameters,omitempty"`
-}
-
-type retryPolicy struct {
-	MaximumEventAgeInSeconds *int `json:"MaximumEventAgeInSeconds,omitempty"`
-	MaximumRetryAttempts     *int `json:"MaximumRetryAttempts,omitempty"`
 }
 
 type deadLetter struct {
@@ -65,25 +62,6 @@ type sqsParameters struct {
 type eventBridgeParameters struct {
 	DetailType string `json:"DetailType"`
 	Source     string `json:"Source"`
-}
-
-// Scheduler's defaults: retry for a day, up to 185 times.
-const (
-	defaultRetryAttempts = 185
-	defaultMaxEventAge   = 86400
-)
-
-func (t *target) retries() (attempts int, age time.Duration) {
-	attempts, secs := defaultRetryAttempts, defaultMaxEventAge
-	if p := t.RetryPolicy; p != nil {
-		if p.MaximumRetryAttempts != nil {
-			attempts = *p.MaximumRetryAttempts
-		}
-		if p.MaximumEventAgeInSeconds != nil {
-			secs = *p.MaximumEventAgeInSeconds
-		}
-	}
-	return attempts, time.Duration(secs) * time.Second
 }
 
 // group is one schedule group as stored.

@@ -27,6 +27,7 @@ import (
 	"github.com/stratus-run/stratus/internal/awsproto"
 	"github.com/stratus-run/stratus/internal/delivery"
 	"github.com/stratus-run/stratus/internal/eventsource"
+	"github.com/stratus-run/stratus/internal/lifecycle"
 	"github.com/stratus-run/stratus/internal/schedule"
 	"github.com/stratus-run/stratus/internal/store"
 )
@@ -156,32 +157,16 @@ func (s *Service) load(ctx context.Context) error {
 	s.groups = map[string]*group{}
 	s.tags = map[string]map[string]string{}
 	s.last = map[string]time.Time{}
-	keys, err := s.groupTable.Keys(ctx)
-	if err != nil {
-		return fmt.Errorf("scheduler: %w", err)
-	}
-	for _, k := range keys {
-		if g, _, err := s.groupTable.Get(ctx, k); err == nil {
-			s.groups[g.Name] = &g
-		}
-	}
-	if keys, err = s.scheduleTable.Keys(ctx); err != nil {
-		return fmt.Errorf("scheduler: %w", err)
-	}
-	for _, k := range keys {
-		if sc, _, err := s.scheduleTable.Get(ctx, k); err == nil {
-			s.schedules[key(sc.GroupName, sc.Name)] = &sc
-		}
-	}
-	if keys, err = s.tagTable.Keys(ctx); err != nil {
-		return fmt.Errorf("scheduler: %w", err)
-	}
-	for _, k := range keys {
-		if t, _, err := s.tagTable.Get(ctx, k); err == nil {
+	err := errors.Join(
+		s.groupTable.Each(ctx, func(_ string, g group) { s.groups[g.Name] = &g }),
+		s.scheduleTable.Each(ctx, func(_ string, sc sched) { s.schedules[key(sc.GroupName, sc.Name)] = &sc }),
+		s.tagTable.Each(ctx, func(k string, t map[string]string) {
 			if arn, ok := unhex(k); ok {
 				s.tags[arn] = t
 			}
-		}
+		}))
+	if err != nil {
+		return fmt.Errorf("scheduler: %w", err)
 	}
 	return nil
 }
@@ -192,14 +177,10 @@ func (s *Service) Close(ctx context.Context) error {
 		return nil
 	}
 	s.cancel()
-	done := make(chan struct{})
-	go func() { s.wg.Wait(); s.queue.Stop(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return lifecycle.Wait(ctx, func() {
+		s.wg.Wait()
+		s.queue.Stop()
+	})
 }
 
 // Handles claims requests signed for Scheduler: its paths (/schedules,

@@ -148,7 +148,7 @@ func (s *Service) flexOffset(sc *sched, k string, at time.Time) time.Duration {
 // the target's MaximumEventAgeInSeconds.
 func (s *Service) handOver(ctx context.Context, sc *sched, arn string, due []occurrence) error {
 	t := &sc.Target
-	retries, maxAge := t.retries()
+	retries, maxAge := t.RetryPolicy.Limits()
 	maxAge = s.clock.Scale(maxAge)
 	now := s.Now()
 	jobs := make([]delivery.Job, 0, len(due))

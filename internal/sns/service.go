@@ -23,6 +23,7 @@ import (
 
 	"github.com/stratus-run/stratus/internal/awsproto"
 	"github.com/stratus-run/stratus/internal/eventsource"
+	"github.com/stratus-run/stratus/internal/lifecycle"
 	"github.com/stratus-run/stratus/internal/store"
 )
 
@@ -170,14 +171,7 @@ func (s *Service) Close(ctx context.Context) error {
 		return nil
 	}
 	s.cancel()
-	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return lifecycle.Wait(ctx, s.wg.Wait)
 }
 
 // load fills the in-memory view from the tables.

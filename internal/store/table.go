@@ -118,6 +118,26 @@ func (t *Table[T]) Keys(ctx context.Context) ([]string, error) {
 	return keys, nil
 }
 
+// Each calls fn with every key and its value, in no particular order; a key
+// deleted between the listing and its read is skipped.
+func (t *Table[T]) Each(ctx context.Context, fn func(key string, v T)) error {
+	keys, err := t.Keys(ctx)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		v, _, err := t.Get(ctx, k)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		fn(k, v)
+	}
+	return nil
+}
+
 // Change is one observed write: Value is the zero T and Deleted true for deletes.
 type Change[T any] struct {
 	Key      string
