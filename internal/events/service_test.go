@@ -264,3 +264,70 @@ func FuzzTransform(f *testing.F) {
 		checkTemplate(it)
 	})
 }
+
+// TestRestartKeepsRulesAndEvents: rules, targets and an accepted event whose
+// target was failing survive a restart on the same store, and the event is
+// delivered after it.
+func TestRestartKeepsRulesAndEvents(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	q := "arn:aws:sqs:us-east-1:000000000000:later"
+	rec := &recorder{sent: map[string][]eventsource.Message{}, fail: map[string]error{
+		q: &awsproto.Error{Code: "ServiceUnavailable", Message: "down", Status: 503, Server: true}}, ch: make(chan struct{}, 1)}
+	open := func() (*Service, *store.Store, *eventbridge.Client, func()) {
+		st := &store.Store{Dir: dir}
+		if err := st.Open(ctx); err != nil {
+			t.Fatal(err)
+		}
+		svc := &Service{Store: st, Targets: rec, RetryDelay: 50 * time.Millisecond}
+		if err := svc.Open(ctx); err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(svc)
+		c := eventbridge.New(eventbridge.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
+			Credentials: credentials.NewStaticCredentialsProvider("a", "b", ""), RetryMaxAttempts: 1})
+		return svc, st, c, func() { srv.Close(); svc.Close(ctx); st.Close(ctx) }
+	}
+	_, _, c, stop := open()
+	if _, err := c.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String("orders")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("r"), EventBusName: aws.String("orders"),
+		EventPattern: aws.String(`{"source":["shop"]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("r"), EventBusName: aws.String("orders"),
+		Targets: []types.Target{{Id: aws.String("q"), Arn: aws.String(q)}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []types.PutEventsRequestEntry{{
+		EventBusName: aws.String("orders"), Source: aws.String("shop"), DetailType: aws.String("order"), Detail: aws.String(`{"n":1}`)}}}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(150 * time.Millisecond) // a failed attempt or two
+	stop()
+	rec.mu.Lock()
+	delete(rec.fail, q)
+	rec.mu.Unlock()
+	_, _, c, stop = open()
+	defer stop()
+	tg, err := c.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: aws.String("r"), EventBusName: aws.String("orders")})
+	if err != nil || len(tg.Targets) != 1 || *tg.Targets[0].Arn != q {
+		t.Fatalf("targets after restart %v %v", tg, err)
+	}
+	got := rec.wait(t, q, 1)
+	var ev map[string]any
+	if err := json.Unmarshal([]byte(got[0].Body), &ev); err != nil || ev["source"] != "shop" {
+		t.Fatalf("delivered %s", got[0].Body)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := len(rec.got(q)); n != 1 {
+		t.Fatalf("delivered %d times", n)
+	}
+}
+
+func (r *recorder) got(arn string) []eventsource.Message {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]eventsource.Message(nil), r.sent[arn]...)
+}
