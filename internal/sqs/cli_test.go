@@ -64,6 +64,24 @@ func TestAWSCLIQueryProtocol(t *testing.T) {
 	if attrs["ApproximateNumberOfMessages"] != "0" || attrs["QueueArn"] != "arn:aws:sqs:us-east-1:000000000000:cli" {
 		t.Fatalf("attributes %v", attrs)
 	}
+	// The newer operations through the query protocol's XML.
+	src := aws("create-queue", "--queue-name", "cli-src", "--attributes",
+		`{"RedrivePolicy":"{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:000000000000:cli\",\"maxReceiveCount\":\"2\"}"}`)["QueueUrl"].(string)
+	if srcs := aws("list-dead-letter-source-queues", "--queue-url", url)["queueUrls"].([]any); len(srcs) != 1 || srcs[0] != src {
+		t.Fatalf("list-dead-letter-source-queues %v", srcs)
+	}
+	aws("send-message", "--queue-url", src, "--message-body", "one")
+	r := aws("receive-message", "--queue-url", src)["Messages"].([]any)[0].(map[string]any)
+	batch := aws("change-message-visibility-batch", "--queue-url", src, "--entries",
+		`[{"Id":"a","ReceiptHandle":"`+r["ReceiptHandle"].(string)+`","VisibilityTimeout":0},{"Id":"b","ReceiptHandle":"junk","VisibilityTimeout":0}]`)
+	if ok, failed := batch["Successful"].([]any), batch["Failed"].([]any); len(ok) != 1 || len(failed) != 1 || failed[0].(map[string]any)["Code"] != "ReceiptHandleIsInvalid" {
+		t.Fatalf("change-message-visibility-batch %v", batch)
+	}
+	aws("add-permission", "--queue-url", src, "--label", "l", "--aws-account-ids", "111122223333", "--actions", "SendMessage")
+	if p := aws("get-queue-attributes", "--queue-url", src, "--attribute-names", "Policy")["Attributes"].(map[string]any)["Policy"].(string); !strings.Contains(p, `"Sid":"l"`) {
+		t.Fatalf("policy after add-permission: %s", p)
+	}
+	aws("remove-permission", "--queue-url", src, "--label", "l")
 	out, err := runTool(t, ts, "/usr/bin/aws", "--endpoint-url", ts.URL, "sqs", "get-queue-url", "--queue-name", "nope")
 	if err == nil || !strings.Contains(out, "AWS.SimpleQueueService.NonExistentQueue") || !strings.Contains(out, "does not exist for this wsdl version") {
 		t.Fatalf("get-queue-url of a missing queue: %v\n%s", err, out)

@@ -23,6 +23,7 @@ type record struct {
 	Group     string               `json:"g,omitempty"`
 	Dedup     string               `json:"d,omitempty"`
 	VisibleAt int64                `json:"v,omitempty"` // ms, end of DelaySeconds
+	Origin    string               `json:"o,omitempty"` // ARN of the queue that dead-lettered it, for redrive
 }
 
 // state is a message's receive state as stored in the msgstore.
@@ -56,6 +57,9 @@ type queue struct {
 	purged time.Time
 	gone   bool
 	dedup  map[string]dedupEntry
+	// attempts are FIFO receives by ReceiveRequestAttemptId, kept for
+	// dedupWindow so a retried receive gets the same messages back.
+	attempts map[string]receiveAttempt
 }
 
 func newQueue(m queueMeta) *queue {
@@ -88,10 +92,46 @@ func (q *queue) removeLocked(seq uint64) {
 	}
 }
 
+// expiresBeforeLocked is the SentTimestamp (ms) below which a message
+// outlived MessageRetentionPeriod at now. q.mu held.
+func (q *queue) expiresBeforeLocked(now int64) int64 {
+	return now - int64(q.meta.attrInt("MessageRetentionPeriod"))*1000
+}
+
+// expireLocked drops expired messages from the head of the arrival order
+// and returns their seqs, for the caller to delete durably once q.mu is
+// released. It stops at the first live message, so a receive pays only for
+// what expired: messages sent in order expire in order. The few that arrive
+// out of SentTimestamp order (dead-lettered ones keep theirs) are caught when
+// takeLocked reaches them. q.mu held.
+func (q *queue) expireLocked(now int64) []uint64 {
+	before := q.expiresBeforeLocked(now)
+	var gone []uint64
+	i := 0
+	for ; i < len(q.order); i++ {
+		m, ok := q.msgs[q.order[i]]
+		if !ok {
+			continue
+		}
+		if m.rec.Sent >= before {
+			break
+		}
+		delete(q.msgs, m.seq)
+		gone = append(gone, m.seq)
+	}
+	if i > 0 {
+		q.order = append(q.order[:0:0], q.order[i:]...)
+	}
+	return gone
+}
+
 // counts returns the visible, in-flight and delayed numbers at now (ms).
 func (q *queue) countsLocked(now int64) (visible, inflight, delayed int) {
+	before := q.expiresBeforeLocked(now)
 	for _, m := range q.msgs {
 		switch {
+		case m.rec.Sent < before:
+			// expired; removed at the next receive
 		case m.visAt <= now:
 			visible++
 		case m.inflight:
@@ -105,8 +145,11 @@ func (q *queue) countsLocked(now int64) (visible, inflight, delayed int) {
 
 // takeLocked picks up to max visible messages at now, in arrival order; in a
 // FIFO queue it skips every group with a message in flight and takes a group's
-// messages in order. It marks them in flight until now+vis and returns them.
-func (q *queue) takeLocked(now int64, max int, vis int64) []*msg {
+// messages in order. It marks them in flight until now+vis and returns them,
+// with the seqs of expired messages it dropped on the way (to delete durably).
+func (q *queue) takeLocked(now int64, max int, vis int64) ([]*msg, []uint64) {
+	expired := q.expireLocked(now)
+	before := q.expiresBeforeLocked(now)
 	fifo := q.meta.fifo()
 	var busy map[string]bool
 	if fifo {
@@ -124,6 +167,11 @@ func (q *queue) takeLocked(now int64, max int, vis int64) []*msg {
 		}
 		m, ok := q.msgs[seq]
 		if !ok {
+			continue
+		}
+		if m.rec.Sent < before {
+			delete(q.msgs, seq) // not removeLocked: it may compact q.order under this loop
+			expired = append(expired, seq)
 			continue
 		}
 		if fifo && busy[m.rec.Group] {
@@ -145,7 +193,7 @@ func (q *queue) takeLocked(now int64, max int, vis int64) []*msg {
 		m.visAt = now + vis
 		m.inflight = true
 	}
-	return out
+	return out, expired
 }
 
 // receipt handles name the queue, the message and which receive of it they

@@ -63,3 +63,18 @@ func purgeInProgress(name string) *awsproto.Error {
 	e.Status = http.StatusForbidden
 	return e
 }
+
+func batchTooLong(n int) *awsproto.Error {
+	return sqsErr("BatchRequestTooLong", "AWS.SimpleQueueService.BatchRequestTooLong",
+		"Batch requests cannot be longer than the queue's maximum message size. You have sent "+itoa(n)+" bytes.")
+}
+
+func resourceNotFound(msg string) *awsproto.Error {
+	return sqsErr("ResourceNotFoundException", "ResourceNotFoundException", msg)
+}
+
+func overLimit(msg string) *awsproto.Error {
+	e := sqsErr("OverLimit", "OverLimit", msg)
+	e.Status = http.StatusForbidden
+	return e
+}

@@ -73,7 +73,7 @@ func (s *Service) Receive(ctx context.Context, queueARN string, max int, visibil
 	if max < 1 {
 		max = 1
 	}
-	got, err := s.receive(ctx, q, max, visibility, wait)
+	got, err := s.receive(ctx, q, max, visibility, wait, "")
 	if err != nil {
 		return nil, err
 	}

@@ -39,12 +39,8 @@ func (s *Service) prepare(q *queue, e *entry, now time.Time) (record, error) {
 	if !validChars(body) {
 		return record{}, errInvalidChars
 	}
-	size := len(body)
+	size := entrySize(e)
 	for n, a := range e.MessageAttributes {
-		size += len(n) + len(a.DataType) + len(a.BinaryValue)
-		if a.StringValue != nil {
-			size += len(*a.StringValue)
-		}
 		if a.DataType == "" {
 			return record{}, invalidParameter("The message attribute '" + n + "' must contain non-empty message attribute type.")
 		}
@@ -101,6 +97,22 @@ func (s *Service) prepare(q *queue, e *entry, now time.Time) (record, error) {
 		r.Group = *e.MessageGroupID // fair queues: accepted and reported
 	}
 	return r, nil
+}
+
+// entrySize is what SQS counts against MaximumMessageSize: the body and each
+// attribute's name, type and value.
+func entrySize(e *entry) int {
+	size := 0
+	if e.MessageBody != nil {
+		size = len(*e.MessageBody)
+	}
+	for n, a := range e.MessageAttributes {
+		size += len(n) + len(a.DataType) + len(a.BinaryValue)
+		if a.StringValue != nil {
+			size += len(*a.StringValue)
+		}
+	}
+	return size
 }
 
 // enqueue stores recs durably, then indexes them. A FIFO message whose
@@ -248,6 +260,16 @@ func (s *Service) sendMessageBatch(ctx context.Context, r *http.Request, in *inp
 	if err := checkBatch(in.Entries); err != nil {
 		return nil, err
 	}
+	total := 0
+	for i := range in.Entries {
+		total += entrySize(&in.Entries[i])
+	}
+	q.mu.Lock()
+	limit := q.meta.attrInt("MaximumMessageSize")
+	q.mu.Unlock()
+	if total > limit {
+		return nil, batchTooLong(total)
+	}
 	out := &sendBatchOutput{Successful: []*sendOutput{}, Failed: []batchError{}}
 	var recs []record
 	var ids []string
@@ -355,7 +377,10 @@ func (s *Service) receiveMessage(ctx context.Context, r *http.Request, in *input
 		}
 	}
 	names := append(append([]string(nil), in.AttributeNames...), in.MessageSystemAttributeNames...)
-	got, err := s.receive(ctx, q, max, time.Duration(vis)*time.Second, time.Duration(wait)*time.Second)
+	if len(in.ReceiveRequestAttemptID) > 128 {
+		return nil, invalidParameter("Value " + in.ReceiveRequestAttemptID + " for parameter ReceiveRequestAttemptId is invalid. Reason: Must be at most 128 characters long.")
+	}
+	got, err := s.receive(ctx, q, max, time.Duration(vis)*time.Second, time.Duration(wait)*time.Second, in.ReceiveRequestAttemptID)
 	if err != nil {
 		return nil, err
 	}
@@ -376,9 +401,13 @@ type received struct {
 }
 
 // receive takes up to max messages, waiting up to wait for the first, and
-// records their receive counts durably before returning them.
-func (s *Service) receive(ctx context.Context, q *queue, max int, vis, wait time.Duration) ([]received, error) {
+// records their receive counts durably before returning them. A non-empty
+// attempt id on a FIFO queue makes the receive retryable: see retryLocked.
+func (s *Service) receive(ctx context.Context, q *queue, max int, vis, wait time.Duration, attempt string) ([]received, error) {
 	deadline := s.Now().Add(wait)
+	if !q.meta.fifo() {
+		attempt = ""
+	}
 	for {
 		q.mu.Lock()
 		if q.gone {
@@ -386,7 +415,14 @@ func (s *Service) receive(ctx context.Context, q *queue, max int, vis, wait time
 			return nil, errQueueDoesNotExist
 		}
 		now := s.nowMS()
-		taken := q.takeLocked(now, max, vis.Milliseconds())
+		if attempt != "" {
+			if taken, ok := q.retryLocked(attempt, now, vis.Milliseconds()); ok {
+				out, states := q.snapshotLocked(taken)
+				q.mu.Unlock()
+				return out, s.msgs.SetStates(ctx, states)
+			}
+		}
+		taken, expired := q.takeLocked(now, max, vis.Milliseconds())
 		var dead []*msg
 		if limit, dlq := q.redrive(); limit > 0 {
 			kept := taken[:0]
@@ -402,23 +438,27 @@ func (s *Service) receive(ctx context.Context, q *queue, max int, vis, wait time
 			taken = kept
 		}
 		notify := q.notify
-		var out []received
-		var states []msgstore.State
-		for _, m := range taken {
-			out = append(out, received{seq: m.seq, rec: m.rec, md5: m.md5Body, count: m.count, first: m.first})
-			b, _ := json.Marshal(state{Count: m.count, First: m.first, Deadline: m.visAt})
-			states = append(states, msgstore.State{Queue: q.meta.ID, Seq: m.seq, Data: b})
+		out, states := q.snapshotLocked(taken)
+		if attempt != "" && len(taken) > 0 {
+			q.rememberLocked(attempt, now, taken)
 		}
 		dlqARN := ""
 		if len(dead) > 0 {
 			_, dlqARN = q.redrive()
 		}
 		q.mu.Unlock()
+		if len(expired) > 0 {
+			if err := s.msgs.Delete(ctx, expired); err != nil {
+				return nil, err
+			}
+		}
 		if len(dead) > 0 {
 			if err := s.deadLetter(ctx, q, dlqARN, dead); err != nil {
 				return nil, err
 			}
-			continue
+			if len(out) == 0 {
+				continue
+			}
 		}
 		if len(out) > 0 {
 			if err := s.msgs.SetStates(ctx, states); err != nil {
@@ -443,6 +483,19 @@ func (s *Service) receive(ctx context.Context, q *queue, max int, vis, wait time
 		}
 		t.Stop()
 	}
+}
+
+// snapshotLocked copies taken messages out of the index, with the states
+// that record their receive. q.mu held.
+func (q *queue) snapshotLocked(taken []*msg) ([]received, []msgstore.State) {
+	var out []received
+	var states []msgstore.State
+	for _, m := range taken {
+		out = append(out, received{seq: m.seq, rec: m.rec, md5: m.md5Body, count: m.count, first: m.first})
+		b, _ := json.Marshal(state{Count: m.count, First: m.first, Deadline: m.visAt})
+		states = append(states, msgstore.State{Queue: q.meta.ID, Seq: m.seq, Data: b})
+	}
+	return out, states
 }
 
 // show renders a received message with the attributes asked for.
@@ -674,6 +727,9 @@ func (s *Service) deadLetter(ctx context.Context, q *queue, dlqARN string, dead 
 	for i, m := range dead {
 		recs[i], seqs[i] = m.rec, m.seq
 		recs[i].VisibleAt = 0
+		if recs[i].Origin == "" {
+			recs[i].Origin = q.meta.arn()
+		}
 	}
 	if _, err := s.enqueue(ctx, dlq, recs); err != nil {
 		return err

@@ -107,6 +107,10 @@ func (s *Service) createQueue(ctx context.Context, r *http.Request, in *input) (
 	}
 	acct := s.account(ctx)
 	key := acct + "." + name
+	self := (&queueMeta{Region: s.region(ctx), Account: acct, Name: name}).arn()
+	if err := s.checkRedrive(self, in.Attributes); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if q := s.byKey[key]; q != nil {
@@ -306,7 +310,10 @@ func (s *Service) setQueueAttributes(ctx context.Context, r *http.Request, in *i
 	if err := checkAttrs(in.Attributes, q.meta.fifo(), false); err != nil {
 		return nil, err
 	}
-	return nil, s.updateMeta(ctx, q, func(m *queueMeta) {
+	if err := s.checkRedrive(q.meta.arn(), in.Attributes); err != nil {
+		return nil, err
+	}
+	return nil, s.updateMeta(ctx, q, func(m *queueMeta) error {
 		for k, v := range in.Attributes {
 			if v == "" && (k == "Policy" || k == "RedrivePolicy" || k == "RedriveAllowPolicy") {
 				delete(m.Attrs, k)
@@ -315,11 +322,12 @@ func (s *Service) setQueueAttributes(ctx context.Context, r *http.Request, in *i
 			m.Attrs[k] = v
 		}
 		m.Modified = s.Now().Unix()
+		return nil
 	})
 }
 
-// updateMeta changes q's metadata durably.
-func (s *Service) updateMeta(ctx context.Context, q *queue, change func(*queueMeta)) error {
+// updateMeta changes q's metadata durably. A change that returns an error leaves it as it was.
+func (s *Service) updateMeta(ctx context.Context, q *queue, change func(*queueMeta) error) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	m := q.meta
@@ -331,7 +339,9 @@ func (s *Service) updateMeta(ctx context.Context, q *queue, change func(*queueMe
 	for k, v := range q.meta.Tags {
 		m.Tags[k] = v
 	}
-	change(&m)
+	if err := change(&m); err != nil {
+		return err
+	}
 	rev, err := s.table.Update(ctx, m.Account+"."+m.Name, m, q.rev)
 	if err != nil {
 		return err
@@ -345,10 +355,11 @@ func (s *Service) tagQueue(ctx context.Context, r *http.Request, in *input) (any
 	if err != nil {
 		return nil, err
 	}
-	return nil, s.updateMeta(ctx, q, func(m *queueMeta) {
+	return nil, s.updateMeta(ctx, q, func(m *queueMeta) error {
 		for k, v := range in.Tags {
 			m.Tags[k] = v
 		}
+		return nil
 	})
 }
 
@@ -357,10 +368,11 @@ func (s *Service) untagQueue(ctx context.Context, r *http.Request, in *input) (a
 	if err != nil {
 		return nil, err
 	}
-	return nil, s.updateMeta(ctx, q, func(m *queueMeta) {
+	return nil, s.updateMeta(ctx, q, func(m *queueMeta) error {
 		for _, k := range in.TagKeys {
 			delete(m.Tags, k)
 		}
+		return nil
 	})
 }
 

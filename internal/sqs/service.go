@@ -46,6 +46,7 @@ type Service struct {
 	mu    sync.RWMutex      // guards byName and byID; never held with a queue's mu taken first
 	byKey map[string]*queue // account.name
 	byID  map[string]*queue
+	tasks *moveTasks
 }
 
 // queueMeta is a queue as stored in KV.
@@ -96,6 +97,8 @@ func (s *Service) Open(ctx context.Context) error {
 	}
 	s.table, s.js, s.msgs = t, js, js
 	s.byKey, s.byID = map[string]*queue{}, map[string]*queue{}
+	tctx, stop := context.WithCancel(context.Background())
+	s.tasks = &moveTasks{bySource: map[string][]*moveTask{}, ctx: tctx, stop: stop}
 	keys, err := t.Keys(ctx)
 	if err != nil {
 		return fmt.Errorf("sqs: %w", err)
@@ -115,8 +118,13 @@ func (s *Service) Open(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the message log's background work.
+// Close stops running message move tasks and the message log's background
+// work.
 func (s *Service) Close(ctx context.Context) error {
+	if s.tasks != nil {
+		s.tasks.stop()
+		s.tasks.wg.Wait()
+	}
 	if s.js != nil {
 		s.js.Close()
 	}
@@ -162,6 +170,14 @@ var operations = map[string]handler{
 	"TagQueue":                (*Service).tagQueue,
 	"UntagQueue":              (*Service).untagQueue,
 	"ListQueueTags":           (*Service).listQueueTags,
+	"AddPermission":           (*Service).addPermission,
+	"RemovePermission":        (*Service).removePermission,
+
+	"ChangeMessageVisibilityBatch": (*Service).changeVisibilityBatch,
+	"ListDeadLetterSourceQueues":   (*Service).listDeadLetterSourceQueues,
+	"StartMessageMoveTask":         (*Service).startMessageMoveTask,
+	"CancelMessageMoveTask":        (*Service).cancelMessageMoveTask,
+	"ListMessageMoveTasks":         (*Service).listMessageMoveTasks,
 }
 
 // ServeHTTP answers one SQS request in the protocol it came in.

@@ -61,6 +61,7 @@ type input struct {
 	SourceArn                   string            `json:"SourceArn"`
 	DestinationArn              string            `json:"DestinationArn"`
 	TaskHandle                  string            `json:"TaskHandle"`
+	MaxMovesPerSecond           *int              `json:"MaxNumberOfMessagesPerSecond"`
 	entry
 }
 
@@ -104,6 +105,7 @@ func decodeQuery(q *awsproto.Query, in *input) error {
 	in.SourceArn = q.Get("SourceArn")
 	in.DestinationArn = q.Get("DestinationArn")
 	in.TaskHandle = q.Get("TaskHandle")
+	in.MaxMovesPerSecond = num("MaxNumberOfMessagesPerSecond")
 	if e := decodeEntry(q, &in.entry); e != nil && err == nil {
 		err = e
 	}
