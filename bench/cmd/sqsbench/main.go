@@ -56,6 +56,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	esmN := fs.Int("esm", 200, "messages of the ESM latency row (0 skips it)")
 	goaws := fs.Bool("goaws", true, "build (once) and run goaws as the peer")
 	stratus := fs.String("stratus", "", "prebuilt stratus binary (default: go build ./cmd/stratus)")
+	profile := fs.String("cpuprofile", "", "write the Stratus server's CPU profile to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -63,7 +64,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	r, err := bench.OpenSQS(ctx, *stratus, nil, *goaws)
+	var flags []string
+	if *profile != "" {
+		abs, err := filepath.Abs(*profile)
+		if err != nil {
+			return err
+		}
+		flags = []string{"--cpu-profile", abs}
+	}
+	r, err := bench.OpenSQS(ctx, *stratus, flags, *goaws)
 	if err != nil {
 		return err
 	}
