@@ -174,19 +174,24 @@ func sameConfig(a, b *record) bool {
 
 // run runs the poller of p's source kind until it is stopped.
 func (s *Service) run(p *poller) {
-	service := sourceService(p.rec.EventSourceArn)
+	// ensurePoller refreshes p.rec under s.mu when only its state changed;
+	// the poller works from the copy it starts with.
+	s.mu.Lock()
+	rec := p.rec
+	s.mu.Unlock()
+	service := sourceService(rec.EventSourceArn)
 	if queues := s.Queues[service]; queues != nil {
-		qp := &queuePoller{s: s, p: p, rec: p.rec, queues: queues}
+		qp := &queuePoller{s: s, p: p, rec: rec, queues: queues}
 		qp.run(s.ctx)
 		return
 	}
 	streams := s.Streams[service]
 	if streams == nil {
-		slog.Error("esm: no source of this kind is served; the mapping waits", "uuid", p.rec.UUID, "source", p.rec.EventSourceArn)
-		s.results.Store(p.rec.UUID, "PROBLEM: Stratus does not serve "+service+" event sources")
+		slog.Error("esm: no source of this kind is served; the mapping waits", "uuid", rec.UUID, "source", rec.EventSourceArn)
+		s.results.Store(rec.UUID, "PROBLEM: Stratus does not serve "+service+" event sources")
 		return
 	}
-	sp := &streamPoller{s: s, p: p, rec: p.rec, streams: streams}
+	sp := &streamPoller{s: s, p: p, rec: rec, streams: streams}
 	sp.run(s.ctx)
 }
 
