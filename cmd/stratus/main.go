@@ -31,6 +31,8 @@ import (
 	"github.com/stratus-run/stratus/internal/async"
 	"github.com/stratus-run/stratus/internal/awsproto/sigv4"
 	"github.com/stratus-run/stratus/internal/blob"
+	"github.com/stratus-run/stratus/internal/cloudformation"
+	"github.com/stratus-run/stratus/internal/codedeploy"
 	"github.com/stratus-run/stratus/internal/dynamodb"
 	ddbstore "github.com/stratus-run/stratus/internal/dynamodb/tablestore/bolt"
 	"github.com/stratus-run/stratus/internal/edge"
@@ -164,7 +166,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.DurationVar(&m.AsyncRetryDelay, "async-retry-delay", time.Minute, "wait before an async event's first retry (doubled for the second); throttled events back off from 1/60 of it up to 5 times it")
 	fs.DurationVar(&m.AsyncAckWait, "async-ack-wait", 30*time.Second, "how long an async event taken by a server that died waits before it is delivered again")
 	fs.DurationVar(&m.AsyncAgeUnit, "async-age-unit", time.Second, "length of one second of MaximumEventAgeInSeconds (shorter in tests)")
-	fs.DurationVar(&m.ScheduleMinute, "schedule-minute", time.Minute, "length of one minute of EventBridge and Scheduler schedule time (shorter in tests: schedules then run on a faster clock)")
+	fs.DurationVar(&m.ScheduleMinute, "schedule-minute", time.Minute, "length of one minute of EventBridge and Scheduler schedule time and of CodeDeploy traffic shifting (shorter in tests: schedules and deployments then run on a faster clock)")
 	fs.IntVar(&m.AsyncWorkers, "async-workers", 256, "async events handled at once, across all functions (each waits in its invocation)")
 	fs.TextVar(&m.LogLevel, "log-level", slog.LevelInfo, "server log level: debug (adds a line per AWS request made from inside a function, naming it), info, warn or error")
 	fs.StringVar(&m.FunctionEndpoint, "function-endpoint", "attributed", "how functions reach the AWS endpoint: attributed (served inside each execution environment, so every SDK call is known to be that function's) or relay (the server's own listener, relayed into the environment and unattributed; a benchmark baseline)")
@@ -244,6 +246,9 @@ func (m *Main) Run(ctx context.Context) error {
 
 	// Functions get credentials of their own, so their SDK calls pass --auth strict.
 	fnCreds := invoke.Credentials{AccessKeyID: "ASIA" + strings.ToUpper(randomHex(8)), SecretAccessKey: randomHex(20), SessionToken: randomHex(32)}
+	// CloudFormation makes a stack's resources through the same APIs, with
+	// a key of its own.
+	cfnKey, cfnSecret := "AKIA"+strings.ToUpper(randomHex(8)), randomHex(20)
 	var verifier *sigv4.Verifier
 	if m.Auth == "strict" {
 		creds, err := sigv4.LoadCredentials(m.CredentialsFile)
@@ -251,6 +256,7 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 		creds[fnCreds.AccessKeyID] = fnCreds.SecretAccessKey
+		creds[cfnKey] = cfnSecret
 		verifier = &sigv4.Verifier{Secret: func(k string) (string, bool) { s, ok := creds[k]; return s, ok }}
 	}
 
@@ -391,6 +397,21 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := mappings.Open(ctx); err != nil {
 		return err
 	}
+	// CodeDeploy shifts aliases and invokes hooks through the Lambda API at
+	// the edge, with the functions' credentials; alarms read the ledger's
+	// error counts, and its minute is --schedule-minute's.
+	deploys := &codedeploy.Service{Store: st, Region: m.Region, Usage: ledger, Minute: m.ScheduleMinute, Log: logger,
+		Lambda: codedeploy.NewSDKLambda(eg.URL(), fnCreds.AccessKeyID, fnCreds.SecretAccessKey, fnCreds.SessionToken)}
+	if err := deploys.Open(ctx); err != nil {
+		return err
+	}
+	// CloudFormation's providers call the other services through the edge,
+	// so it resumes interrupted stack operations only once they are routed.
+	cfn := &cloudformation.Service{Store: st, Endpoint: eg.URL(), AccessKeyID: cfnKey, SecretAccessKey: cfnSecret,
+		Region: m.Region, Log: logger}
+	if err := cfn.Open(ctx); err != nil {
+		return err
+	}
 	internal := http.NewServeMux()
 	internal.HandleFunc("GET /_stratus/health", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -404,7 +425,9 @@ func (m *Main) Run(ctx context.Context) error {
 	// Event source mappings before Lambda: they share its signing name and
 	// its /2015-03-31/ paths. S3 last: it takes the unsigned requests that
 	// name no other service.
-	eg.Services = []edge.Service{mappings, lam, cwl, gw, ddb, queues, topics, bus, schedules, s3svc}
+	eg.Services = []edge.Service{mappings, lam, cwl, gw, ddb, queues, topics, bus, schedules, deploys, cfn, s3svc}
+	cfn.Resume()
+	deploys.Resume()
 	eg.Apps = []edge.App{{Label: "execute-api", Serve: gw.ServeExecuteAPI}, {Label: "lambda-url", Serve: lam.ServeFunctionURL}}
 
 	logger.Info("stratus is serving", "endpoint", eg.URL(), "data_dir", m.DataDir, "sandbox", sb.Name(), "auth", m.Auth)
@@ -416,7 +439,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	errs := []error{eg.Close(sctx), mappings.Close(sctx), ddb.Close(sctx), queues.Close(sctx), topics.Close(sctx), bus.Close(sctx), schedules.Close(sctx), s3svc.Close(sctx), queue.Close(sctx), gw.Close(sctx), lam.Close(sctx), engine.Close(sctx), ledger.Close(sctx), logSink.Close(sctx), cwl.Close(sctx)}
+	errs := []error{cfn.Close(sctx), deploys.Close(sctx), eg.Close(sctx), mappings.Close(sctx), ddb.Close(sctx), queues.Close(sctx), topics.Close(sctx), bus.Close(sctx), schedules.Close(sctx), s3svc.Close(sctx), queue.Close(sctx), gw.Close(sctx), lam.Close(sctx), engine.Close(sctx), ledger.Close(sctx), logSink.Close(sctx), cwl.Close(sctx)}
 	return errors.Join(errs...)
 }
 
