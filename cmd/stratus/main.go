@@ -382,6 +382,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := s3svc.Open(ctx); err != nil {
 		return err
 	}
+	// Lambda was opened first (S3 notifies it); it reads code packages from S3
+	// only for requests, which reach it once the edge routes to it below.
+	lam.Objects = s3svc
 	tables, err := ddbstore.Open(filepath.Join(m.DataDir, "dynamodb"), ddbstore.Options{})
 	if err != nil {
 		return err

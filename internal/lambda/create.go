@@ -1,6 +1,7 @@
 package lambda
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -74,7 +75,7 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, _ param
 	if err != nil {
 		return err
 	}
-	code, err := s.acceptCode(in.Code)
+	code, err := s.acceptCode(r.Context(), in.Code)
 	if err != nil {
 		return err
 	}
@@ -158,13 +159,23 @@ func (c acceptedCode) apply(rec *record) {
 	rec.CodeDigest, rec.CodeSha256, rec.CodeSize, rec.CodeUnzipped = c.digest, c.sha256b64, c.size, c.unzipped
 }
 
-// acceptCode checks a Code parameter, unpacks its zip and stores it as a blob.
-func (s *Service) acceptCode(c *codeInput) (acceptedCode, error) {
+// acceptCode checks a Code parameter, reads its zip from S3 when it names an
+// object there, unpacks the zip and stores it as a blob. A zip from S3 goes
+// through the same checks as one sent inline.
+func (s *Service) acceptCode(ctx context.Context, c *codeInput) (acceptedCode, error) {
+	fromS3 := c.S3Bucket != nil || c.S3Key != nil || c.S3ObjectVersion != nil
 	switch {
 	case c.ImageURI != nil:
 		return acceptedCode{}, invalidParameter("Please don't provide ImageUri when updating a function with packageType Zip.")
-	case c.S3Bucket != nil || c.S3Key != nil:
-		return acceptedCode{}, invalidParameter("Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist")
+	case c.ZipFile != nil && fromS3:
+		return acceptedCode{}, errZipAndS3
+	case fromS3:
+		zip, err := s.s3Code(ctx, c)
+		if err != nil {
+			return acceptedCode{}, err
+		}
+		// From here on the package is checked and stored as one sent inline.
+		c = &codeInput{ZipFile: zip}
 	case c.ZipFile == nil:
 		return acceptedCode{}, errNoCode
 	}
@@ -191,7 +202,7 @@ func (s *Service) acceptCode(c *codeInput) (acceptedCode, error) {
 func codeError(err error) error {
 	switch {
 	case errors.Is(err, codezip.ErrTooLarge), errors.Is(err, codezip.ErrBomb):
-		return invalidParameter("Unzipped size must be smaller than 262144000 bytes")
+		return errUnzipped
 	case errors.Is(err, codezip.ErrNotZip), errors.Is(err, codezip.ErrUnsafe):
 		return errCannotUnzip
 	}

@@ -217,7 +217,7 @@ func (s *Service) publishLayerVersion(w http.ResponseWriter, r *http.Request, p 
 	if err := validateCompatible(in.CompatibleRuntimes, in.CompatibleArchitectures); err != nil {
 		return err
 	}
-	code, err := s.acceptCode(&codeInput{ZipFile: in.Content.ZipFile, S3Bucket: in.Content.S3Bucket, S3Key: in.Content.S3Key, S3ObjectVersion: in.Content.S3ObjectVersion})
+	code, err := s.acceptCode(r.Context(), &codeInput{ZipFile: in.Content.ZipFile, S3Bucket: in.Content.S3Bucket, S3Key: in.Content.S3Key, S3ObjectVersion: in.Content.S3ObjectVersion})
 	if err != nil {
 		return err
 	}

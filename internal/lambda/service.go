@@ -61,6 +61,9 @@ type Service struct {
 	// URLs; nil accepts any credentials (as the edge does without --auth
 	// strict) but still requires a signature.
 	URLVerifier *sigv4.Verifier
+	// Objects is S3, from which code packages named by S3Bucket/S3Key are
+	// read; nil answers every such package as in a bucket that does not exist.
+	Objects Objects
 
 	urlTable *store.Table[urlConfig]
 	urlCache *urls

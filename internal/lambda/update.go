@@ -42,7 +42,7 @@ func (s *Service) updateFunctionCode(w http.ResponseWriter, r *http.Request, p p
 			return err
 		}
 	}
-	code, err := s.acceptCode(&codeInput{ZipFile: in.ZipFile, S3Bucket: in.S3Bucket, S3Key: in.S3Key, S3ObjectVersion: in.S3ObjectVersion, ImageURI: in.ImageURI})
+	code, err := s.acceptCode(r.Context(), &codeInput{ZipFile: in.ZipFile, S3Bucket: in.S3Bucket, S3Key: in.S3Key, S3ObjectVersion: in.S3ObjectVersion, ImageURI: in.ImageURI})
 	if err != nil {
 		return err
 	}

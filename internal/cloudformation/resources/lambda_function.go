@@ -4,17 +4,12 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
-	"io"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/smithy-go"
 )
 
 func init() {
@@ -62,30 +57,16 @@ func lambdaCode(ctx context.Context, env Env, p props) (*types.FunctionCode, err
 		return &types.FunctionCode{ZipFile: buf.Bytes()}, nil
 	}
 	if code.has("S3Bucket") || code.has("S3Key") {
-		zipped, err := s3Code(ctx, env, code)
-		if err != nil {
-			return nil, err
-		}
-		return &types.FunctionCode{ZipFile: zipped}, nil
+		return s3Code(code), nil
 	}
 	return &types.FunctionCode{ImageUri: code.strp("ImageUri")}, nil
 }
 
-// s3Code reads a code package from Stratus's S3. Stratus's Lambda takes code
-// inline only, so the provider does the fetch Lambda does for S3 code, and
-// fails with the message Lambda gives when the object cannot be read.
-func s3Code(ctx context.Context, env Env, code props) ([]byte, error) {
-	c := s3.NewFromConfig(env.Config, func(o *s3.Options) { o.UsePathStyle = true })
-	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: code.strp("S3Bucket"), Key: code.strp("S3Key"), VersionId: code.strp("S3ObjectVersion")})
-	if err != nil {
-		var ae smithy.APIError
-		if errors.As(err, &ae) {
-			return nil, &ValidationError{Message: fmt.Sprintf("Error occurred while GetObject. S3 Error Code: %s. S3 Error Message: %s", ae.ErrorCode(), ae.ErrorMessage())}
-		}
-		return nil, err
-	}
-	defer out.Body.Close()
-	return io.ReadAll(out.Body)
+// s3Code is a Code (or a layer's Content) naming an object in S3, passed on for
+// Lambda to read, as CloudFormation does: Lambda's error for an object it
+// cannot read is the resource's failure.
+func s3Code(code props) *types.FunctionCode {
+	return &types.FunctionCode{S3Bucket: code.strp("S3Bucket"), S3Key: code.strp("S3Key"), S3ObjectVersion: code.strp("S3ObjectVersion")}
 }
 
 // lambdaConfig is every configuration setting of a function, defaults filled
@@ -253,7 +234,8 @@ func (lambdaFunction) Update(ctx context.Context, env Env, cur Result, oldIn, ne
 		if err != nil {
 			return cur, err
 		}
-		in := &lambda.UpdateFunctionCodeInput{FunctionName: name, ZipFile: code.ZipFile, ImageUri: code.ImageUri}
+		in := &lambda.UpdateFunctionCodeInput{FunctionName: name, ZipFile: code.ZipFile, ImageUri: code.ImageUri,
+			S3Bucket: code.S3Bucket, S3Key: code.S3Key, S3ObjectVersion: code.S3ObjectVersion}
 		for _, a := range p.strs("Architectures") {
 			in.Architectures = append(in.Architectures, types.Architecture(a))
 		}

@@ -552,13 +552,10 @@ func (lambdaLayerVersion) Create(ctx context.Context, env Env, in map[string]any
 	if name == "" {
 		name = physicalName(env, 140)
 	}
-	zipped, err := s3Code(ctx, env, p.obj("Content"))
-	if err != nil {
-		return Result{}, err
-	}
+	content := s3Code(p.obj("Content"))
 	input := &lambda.PublishLayerVersionInput{
 		LayerName: aws.String(name), Description: p.strp("Description"), LicenseInfo: p.strp("LicenseInfo"),
-		Content: &types.LayerVersionContentInput{ZipFile: zipped},
+		Content: &types.LayerVersionContentInput{S3Bucket: content.S3Bucket, S3Key: content.S3Key, S3ObjectVersion: content.S3ObjectVersion},
 	}
 	for _, r := range p.strs("CompatibleRuntimes") {
 		input.CompatibleRuntimes = append(input.CompatibleRuntimes, types.Runtime(r))
