@@ -411,7 +411,7 @@ func (m *Main) Run(ctx context.Context) error {
 	// CloudFormation's providers call the other services through the edge,
 	// so it resumes interrupted stack operations only once they are routed.
 	cfn := &cloudformation.Service{Store: st, Endpoint: eg.URL(), AccessKeyID: cfnKey, SecretAccessKey: cfnSecret,
-		Region: m.Region, Log: logger}
+		Region: m.Region, Deployer: deploys, Log: logger}
 	if err := cfn.Open(ctx); err != nil {
 		return err
 	}

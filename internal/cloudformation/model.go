@@ -143,6 +143,10 @@ type res struct {
 	// Retain keeps a resource waiting in an operation's cleanup instead of
 	// deleting it (DeletionPolicy or UpdateReplacePolicy Retain).
 	Retain bool `json:"retain,omitempty"`
+	// Deployment is the CodeDeploy deployment an update of an alias with a
+	// CodeDeployLambdaAliasUpdate policy runs (see deploy.go), kept until
+	// the update ends so that a rollback after a crash can stop it.
+	Deployment *aliasDeployment `json:"deployment,omitempty"`
 }
 
 func (r *res) clone() *res {

@@ -51,6 +51,10 @@ type Service struct {
 	// a stack that is done in a moment is seen done at once. The operation
 	// runs in the background either way.
 	SettleWait time.Duration
+	// Deployer runs the CodeDeploy deployments of alias updates whose
+	// UpdatePolicy is CodeDeployLambdaAliasUpdate; without one such an
+	// update fails.
+	Deployer Deployer
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	Log *slog.Logger

@@ -1,6 +1,7 @@
 package cloudformation
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -88,6 +89,14 @@ func (s *Service) updateResource(st *stack, b *template.Stack, logical string, r
 	if err == nil && !ok {
 		err = fmt.Errorf("Stratus does not support %s yet", def.Type)
 	}
+	var replace bool
+	var sh *aliasShift
+	if err == nil {
+		replace = cur.Type != def.Type || (!reflect.DeepEqual(cur.Props, props) && p.Replaces(cur.Props, props))
+		if !replace {
+			sh, err = s.aliasShiftFor(st, b, logical, r, cur.Props, props)
+		}
+	}
 	if err != nil {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -98,7 +107,6 @@ func (s *Service) updateResource(st *stack, b *template.Stack, logical string, r
 		}
 		return err
 	}
-	replace := cur.Type != def.Type || (!reflect.DeepEqual(cur.Props, props) && p.Replaces(cur.Props, props))
 	s.mu.Lock()
 	deps := b.Deps(logical)
 	same := reflect.DeepEqual(cur.Deps, deps) && cur.DeletionPolicy == def.DeletionPolicy && cur.UpdateReplacePolicy == def.UpdateReplacePolicy
@@ -116,6 +124,11 @@ func (s *Service) updateResource(st *stack, b *template.Stack, logical string, r
 		why = "Requested update requires the creation of a new physical resource; hence creating one."
 	}
 	cur.Status, cur.Reason, cur.Pending, cur.Replacing, cur.Updated = statusUpdateInProgress, "", props, replace, s.Now().UTC()
+	cur.Deployment = nil
+	if sh != nil {
+		// Saved before the deployment starts: see settleDeployment.
+		cur.Deployment = &aliasDeployment{Application: sh.in.Application, Group: sh.in.Group}
+	}
 	s.addEventLocked(st, logical, cur.Result.PhysicalID, def.Type, statusUpdateInProgress, why)
 	old := cur.clone()
 	err = s.saveLocked(st)
@@ -124,9 +137,17 @@ func (s *Service) updateResource(st *stack, b *template.Stack, logical string, r
 		return err
 	}
 	var result resources.Result
-	if replace {
+	switch {
+	case replace:
 		result, err = p.Create(opCtx, s.env(st, logical), props)
-	} else {
+	case sh != nil:
+		result, err = s.shift(st, logical, cur, p, old, props, sh)
+		if errors.Is(err, errStopped) {
+			// Left in progress with its deployment recorded: the next Open
+			// rolls the update back.
+			return err
+		}
+	default:
 		result, err = p.Update(opCtx, s.env(st, logical), old.Result, old.Props, props)
 	}
 	s.mu.Lock()
@@ -148,6 +169,7 @@ func (s *Service) updateResource(st *stack, b *template.Stack, logical string, r
 		st.Resources[logical] = cur
 	}
 	cur.Status, cur.Reason, cur.Result, cur.Props, cur.Pending, cur.Replacing, cur.Updated = statusUpdateComplete, "", result, props, nil, false, s.Now().UTC()
+	cur.Deployment = nil
 	s.addEventLocked(st, logical, result.PhysicalID, def.Type, statusUpdateComplete, "")
 	return s.saveLocked(st)
 }
@@ -283,7 +305,20 @@ func (s *Service) restoreResource(st *stack, logical string, prev *snapshot) err
 		return err
 	}
 	var uerr error
-	if pr, ok := resources.Lookup(rec.Type); ok {
+	if cur.Deployment != nil {
+		// The update's deployment must be over before the alias is set back,
+		// or it would go on shifting traffic after the rollback.
+		uerr = s.settleDeployment(st, cur.Deployment)
+		if errors.Is(uerr, errStopped) {
+			return uerr
+		}
+	}
+	pr, ok := resources.Lookup(rec.Type)
+	switch {
+	case uerr != nil:
+	case !ok:
+		uerr = fmt.Errorf("Stratus does not support %s yet", rec.Type)
+	default:
 		var result resources.Result
 		result, uerr = pr.Update(opCtx, s.env(st, logical), cur.Result, from, p.Props)
 		if uerr == nil {
@@ -292,8 +327,6 @@ func (s *Service) restoreResource(st *stack, logical string, prev *snapshot) err
 			p.Result = result
 			s.mu.Unlock()
 		}
-	} else {
-		uerr = fmt.Errorf("Stratus does not support %s yet", rec.Type)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -305,7 +338,7 @@ func (s *Service) restoreResource(st *stack, logical string, prev *snapshot) err
 		}
 		return uerr
 	}
-	rec.Status, rec.Props, rec.Pending = statusUpdateComplete, p.Props, nil
+	rec.Status, rec.Props, rec.Pending, rec.Deployment = statusUpdateComplete, p.Props, nil, nil
 	s.addEventLocked(st, logical, rec.Result.PhysicalID, rec.Type, statusUpdateComplete, "")
 	return s.saveLocked(st)
 }
