@@ -429,9 +429,11 @@ func (m *Main) Run(ctx context.Context) error {
 	// its /2015-03-31/ paths. S3 last: it takes the unsigned requests that
 	// name no other service.
 	eg.Services = []edge.Service{mappings, lam, cwl, gw, ddb, queues, topics, bus, schedules, deploys, cfn, s3svc}
+	eg.Apps = []edge.App{{Label: "execute-api", Serve: gw.ServeExecuteAPI}, {Label: "lambda-url", Serve: lam.ServeFunctionURL}}
+	// Resumed operations call the edge at once: everything it routes is set
+	// before they start.
 	cfn.Resume()
 	deploys.Resume()
-	eg.Apps = []edge.App{{Label: "execute-api", Serve: gw.ServeExecuteAPI}, {Label: "lambda-url", Serve: lam.ServeFunctionURL}}
 
 	logger.Info("stratus is serving", "endpoint", eg.URL(), "data_dir", m.DataDir, "sandbox", sb.Name(), "auth", m.Auth)
 	if m.Ready != nil {
