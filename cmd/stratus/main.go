@@ -3,6 +3,8 @@
 //	stratus server [flags]            run everything on one endpoint
 //	stratus health [--endpoint URL]   check that a server answers
 //	stratus usage [flags]             requests, billed duration and cost of a period
+//	stratus deploy template.yaml      package local code and deploy the stack
+//	stratus dev template.yaml         deploy, then reload functions as their code is saved
 //	stratus version
 package main
 
@@ -70,6 +72,8 @@ commands:
   server    run Stratus (Lambda API and more) on one endpoint
   health    check that a server answers (--endpoint, --output json)
   usage     usage and cost per function (--month, --start/--end, --function, --free-tier, --output json)
+  deploy    package a template's local code and deploy it as a stack (template.yaml [--stack-name N] [--parameter-overrides K=V ...] [--endpoint-url URL] [--output json])
+  dev       deploy, then reload each function when its code is saved and redeploy when the template is (same flags; Ctrl-C stops)
   version   print the version
 `
 
@@ -91,6 +95,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return health(ctx, args[1:], stdout)
 	case "usage":
 		return usageCmd(ctx, args[1:], stdout, stderr)
+	case "deploy":
+		return deployCmd(ctx, args[1:], stdout, stderr)
+	case "dev":
+		ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return devCmd(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "stratus", version)
 		return nil
