@@ -387,9 +387,22 @@ func (s *Service) listChangeSets(ctx context.Context, q *awsproto.Query) (any, e
 			list = append(list, cs)
 		}
 	}
-	sort.Slice(list, func(i, j int) bool { return list[i].Created.Before(list[j].Created) })
-	out := listChangeSetsResult{Summaries: []xmlChangeSetSummary{}}
-	for _, cs := range list {
+	sort.Slice(list, func(i, j int) bool {
+		if !list[i].Created.Equal(list[j].Created) {
+			return list[i].Created.Before(list[j].Created)
+		}
+		return list[i].ID < list[j].ID
+	})
+	ids := make([]string, len(list))
+	for i, cs := range list {
+		ids[i] = cs.ID
+	}
+	lo, hi, next, err := s.page(q, ids, false)
+	if err != nil {
+		return nil, err
+	}
+	out := listChangeSetsResult{Summaries: []xmlChangeSetSummary{}, NextToken: next}
+	for _, cs := range list[lo:hi] {
 		out.Summaries = append(out.Summaries, xmlChangeSetSummary{StackId: cs.StackID, StackName: cs.StackName,
 			ChangeSetId: cs.ID, ChangeSetName: cs.Name, ExecutionStatus: cs.Execution, Status: cs.Status,
 			StatusReason: cs.Reason, CreationTime: ts(cs.Created), Description: cs.Description})

@@ -116,10 +116,15 @@ func (s *Service) shift(st *stack, logical string, rec *res, p resources.Provide
 	if err != nil {
 		return old.Result, err
 	}
-	out, err := s.Deployer.Wait(s.ctx, id)
+	out, err := s.Deployer.Wait(s.updateContext(st), id)
 	if err != nil {
 		if s.ctx.Err() != nil {
 			return old.Result, errStopped
+		}
+		if s.updateCancelled(st) {
+			// The rollback stops the deployment (settleDeployment), which
+			// moves the alias back.
+			return old.Result, errResourceUpdateCancelled
 		}
 		return old.Result, fmt.Errorf("waiting for CodeDeploy deployment %s: %w", id, err)
 	}

@@ -18,8 +18,16 @@ func (s *Service) describeStackEvents(ctx context.Context, q *awsproto.Query) (a
 		return nil, err
 	}
 	evs := s.events[st.ID]
-	out := describeStackEventsResult{StackEvents: make([]xmlEvent, 0, len(evs))}
-	for i := len(evs) - 1; i >= 0; i-- {
+	ids := make([]string, len(evs))
+	for i := range evs {
+		ids[i] = evs[len(evs)-1-i].ID
+	}
+	lo, hi, next, err := s.page(q, ids, false)
+	if err != nil {
+		return nil, err
+	}
+	out := describeStackEventsResult{StackEvents: make([]xmlEvent, 0, hi-lo), NextToken: next}
+	for i := len(evs) - 1 - lo; i >= len(evs)-hi; i-- {
 		e := evs[i]
 		out.StackEvents = append(out.StackEvents, xmlEvent{StackId: st.ID, EventId: e.ID, StackName: st.Name,
 			LogicalResourceId: e.Logical, PhysicalResourceId: e.Physical, ResourceType: e.Type,
@@ -124,8 +132,17 @@ func (s *Service) listStackResources(ctx context.Context, q *awsproto.Query) (an
 	if err != nil {
 		return nil, err
 	}
-	out := listStackResourcesResult{StackResourceSummaries: []xmlResourceSummary{}}
-	for _, r := range sortedResources(st) {
+	rs := sortedResources(st)
+	keys := make([]string, len(rs))
+	for i, r := range rs {
+		keys[i] = r.Logical
+	}
+	lo, hi, next, err := s.page(q, keys, true)
+	if err != nil {
+		return nil, err
+	}
+	out := listStackResourcesResult{StackResourceSummaries: []xmlResourceSummary{}, NextToken: next}
+	for _, r := range rs[lo:hi] {
 		out.StackResourceSummaries = append(out.StackResourceSummaries, xmlResourceSummary{LogicalResourceId: r.Logical,
 			PhysicalResourceId: r.Result.PhysicalID, ResourceType: r.Type, LastUpdatedTimestamp: ts(r.Updated),
 			ResourceStatus: r.Status, ResourceStatusReason: r.Reason,

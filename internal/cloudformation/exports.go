@@ -60,8 +60,17 @@ func (s *Service) listExports(ctx context.Context, q *awsproto.Query) (any, erro
 	sc := s.scope(ctx)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := listExportsResult{Exports: []xmlExport{}}
-	for _, e := range s.exportsLocked(sc) {
+	exps := s.exportsLocked(sc)
+	names := make([]string, len(exps))
+	for i, e := range exps {
+		names[i] = e.Name
+	}
+	lo, hi, next, err := s.page(q, names, true)
+	if err != nil {
+		return nil, err
+	}
+	out := listExportsResult{Exports: []xmlExport{}, NextToken: next}
+	for _, e := range exps[lo:hi] {
 		out.Exports = append(out.Exports, xmlExport{ExportingStackId: e.StackID, Name: e.Name, Value: e.Value})
 	}
 	return out, nil
@@ -79,5 +88,9 @@ func (s *Service) listImports(ctx context.Context, q *awsproto.Query) (any, erro
 	if len(users) == 0 {
 		return nil, validationError("Export '%s' is not imported by any stack.", name)
 	}
-	return listImportsResult{Imports: users}, nil
+	lo, hi, next, err := s.page(q, users, true)
+	if err != nil {
+		return nil, err
+	}
+	return listImportsResult{Imports: users[lo:hi], NextToken: next}, nil
 }

@@ -50,7 +50,7 @@ var transitions = map[string][]string{
 	statusUpdateRollbackInProgress: {statusUpdateRollbackCleanup, statusUpdateRollbackFailed},
 	statusUpdateRollbackCleanup:    {statusUpdateRollbackComplete},
 	statusUpdateRollbackComplete:   {statusUpdateInProgress, statusDeleteInProgress},
-	statusUpdateRollbackFailed:     {statusDeleteInProgress},
+	statusUpdateRollbackFailed:     {statusDeleteInProgress, statusUpdateRollbackInProgress},
 	statusDeleteInProgress:         {statusDeleteComplete, statusDeleteFailed},
 	statusDeleteFailed:             {statusDeleteInProgress},
 }
@@ -162,6 +162,9 @@ type operation struct {
 	Cleanup []*res    `json:"cleanup,omitempty"`
 	// Failed names the resources whose failure started a rollback.
 	Failed []string `json:"failed,omitempty"`
+	// Cancelled marks an update CancelUpdateStack stopped: it starts no
+	// more resources and rolls back once those under way have ended.
+	Cancelled bool `json:"cancelled,omitempty"`
 }
 
 // snapshot is a stack's state before an update.

@@ -55,6 +55,10 @@ type Service struct {
 	// UpdatePolicy is CodeDeployLambdaAliasUpdate; without one such an
 	// update fails.
 	Deployer Deployer
+	// PageSize is how many items a page of DescribeStacks, ListStacks,
+	// DescribeStackEvents, ListStackResources, ListChangeSets, ListExports
+	// and ListImports holds (default 100, as CloudFormation pages).
+	PageSize int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	Log *slog.Logger
@@ -72,7 +76,8 @@ type Service struct {
 	eventRevs  map[string]uint64
 	changeSets map[string]*changeSet // by id
 	csRevs     map[string]uint64
-	done       map[string]chan struct{} // closed when a stack's running operation ends
+	done       map[string]chan struct{}  // closed when a stack's running operation ends
+	updates    map[string]*runningUpdate // the update running on a stack, by id
 
 	ctx  context.Context
 	stop context.CancelFunc
@@ -111,6 +116,7 @@ func (s *Service) Open(ctx context.Context) error {
 	s.events, s.eventRevs = map[string][]event{}, map[string]uint64{}
 	s.changeSets, s.csRevs = map[string]*changeSet{}, map[string]uint64{}
 	s.done = map[string]chan struct{}{}
+	s.updates = map[string]*runningUpdate{}
 	s.ctx, s.stop = context.WithCancel(context.Background())
 	keys, err := s.stacksT.Keys(ctx)
 	if err != nil {
@@ -194,6 +200,8 @@ var operations = map[string]handler{
 	"ListExports":                 (*Service).listExports,
 	"ListImports":                 (*Service).listImports,
 	"UpdateTerminationProtection": (*Service).updateTerminationProtection,
+	"CancelUpdateStack":           (*Service).cancelUpdateStack,
+	"ContinueUpdateRollback":      (*Service).continueUpdateRollback,
 }
 
 // ServeHTTP answers one CloudFormation request.

@@ -304,13 +304,31 @@ func (s *Service) describeStacks(ctx context.Context, q *awsproto.Query) (any, e
 		out.Stacks = append(out.Stacks, st.xml())
 		return out, nil
 	}
+	var list []*stack
 	stacks := s.stacksLocked(sc)
 	for i := len(stacks) - 1; i >= 0; i-- {
 		if stacks[i].Status != statusDeleteComplete {
-			out.Stacks = append(out.Stacks, stacks[i].xml())
+			list = append(list, stacks[i])
 		}
 	}
+	lo, hi, next, err := s.page(q, stackIDs(list), false)
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range list[lo:hi] {
+		out.Stacks = append(out.Stacks, st.xml())
+	}
+	out.NextToken = next
 	return out, nil
+}
+
+// stackIDs are the ids of stacks, the keys they are paged by.
+func stackIDs(stacks []*stack) []string {
+	out := make([]string, len(stacks))
+	for i, st := range stacks {
+		out[i] = st.ID
+	}
+	return out
 }
 
 func (s *Service) listStacks(ctx context.Context, q *awsproto.Query) (any, error) {
@@ -322,12 +340,19 @@ func (s *Service) listStacks(ctx context.Context, q *awsproto.Query) (any, error
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out listStacksResult
+	var list []*stack
 	stacks := s.stacksLocked(sc)
 	for i := len(stacks) - 1; i >= 0; i-- {
-		st := stacks[i]
-		if len(filter) > 0 && !filter[st.Status] {
-			continue
+		if len(filter) == 0 || filter[stacks[i].Status] {
+			list = append(list, stacks[i])
 		}
+	}
+	lo, hi, next, err := s.page(q, stackIDs(list), false)
+	if err != nil {
+		return nil, err
+	}
+	out.NextToken = next
+	for _, st := range list[lo:hi] {
 		out.StackSummaries = append(out.StackSummaries, xmlStackSummary{StackId: st.ID, StackName: st.Name,
 			TemplateDescription: st.Config.Description, CreationTime: ts(st.Created), LastUpdatedTime: ts(st.Updated),
 			DeletionTime: ts(st.Deleted), StackStatus: st.Status, StackStatusReason: st.Reason,

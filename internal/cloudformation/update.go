@@ -18,6 +18,8 @@ import (
 // runUpdate applies the stack's new configuration (st.Config) over the
 // resources it has; st.Op.Prev is the stack before.
 func (s *Service) runUpdate(st *stack) error {
+	end := s.beginRunningUpdate(st)
+	defer end()
 	b, err := s.bind(st, st.Config)
 	if err != nil {
 		return s.failUpdate(st, reason(err))
@@ -31,6 +33,9 @@ func (s *Service) runUpdate(st *stack) error {
 		failed, stopped := inWaves(wave, func(logical string) error { return s.updateResource(st, b, logical, r) })
 		if stopped {
 			return errStopped
+		}
+		if s.updateCancelled(st) {
+			return s.failUpdate(st, reasonUpdateCancelled)
 		}
 		if len(failed) > 0 {
 			return s.failUpdate(st, "The following resource(s) failed to update: "+bracket(failed)+". ")
@@ -48,6 +53,11 @@ func (s *Service) runUpdate(st *stack) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if st.Op != nil && st.Op.Cancelled {
+		// Cancelled after the last resource: nothing is left to stop, but
+		// the caller was told the update would roll back.
+		return s.setStatusLocked(st, statusUpdateRollbackInProgress, reasonUpdateCancelled)
+	}
 	for logical, rec := range st.Resources {
 		if b.Active(logical) {
 			continue
@@ -73,6 +83,10 @@ func (s *Service) failUpdate(st *stack, why string) error {
 func (s *Service) updateResource(st *stack, b *template.Stack, logical string, r *resolver) error {
 	if s.ctx.Err() != nil {
 		return errStopped
+	}
+	if s.updateCancelled(st) {
+		// Not started: the rollback has nothing of it to undo.
+		return nil
 	}
 	def := b.T.Resources[logical]
 	s.mu.Lock()

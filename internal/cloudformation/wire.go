@@ -107,7 +107,8 @@ func (st *stack) xml() xmlStack {
 type xmlStackID struct{ StackId string }
 
 type describeStacksResult struct {
-	Stacks []xmlStack `xml:"Stacks>member"`
+	Stacks    []xmlStack `xml:"Stacks>member"`
+	NextToken string     `xml:",omitempty"`
 }
 
 type xmlStackSummary struct {
@@ -124,6 +125,7 @@ type xmlStackSummary struct {
 
 type listStacksResult struct {
 	StackSummaries []xmlStackSummary `xml:"StackSummaries>member"`
+	NextToken      string            `xml:",omitempty"`
 }
 
 type xmlEvent struct {
@@ -140,6 +142,7 @@ type xmlEvent struct {
 
 type describeStackEventsResult struct {
 	StackEvents []xmlEvent `xml:"StackEvents>member"`
+	NextToken   string     `xml:",omitempty"`
 }
 
 type xmlResourceDrift struct{ StackResourceDriftStatus string }
@@ -189,6 +192,7 @@ type xmlResourceSummary struct {
 
 type listStackResourcesResult struct {
 	StackResourceSummaries []xmlResourceSummary `xml:"StackResourceSummaries>member"`
+	NextToken              string               `xml:",omitempty"`
 }
 
 type getTemplateResult struct {
@@ -286,6 +290,7 @@ type xmlChangeSetSummary struct {
 
 type listChangeSetsResult struct {
 	Summaries []xmlChangeSetSummary `xml:"Summaries>member"`
+	NextToken string                `xml:",omitempty"`
 }
 
 type xmlExport struct {
@@ -295,9 +300,11 @@ type xmlExport struct {
 }
 
 type listExportsResult struct {
-	Exports []xmlExport `xml:"Exports>member"`
+	Exports   []xmlExport `xml:"Exports>member"`
+	NextToken string      `xml:",omitempty"`
 }
 
 type listImportsResult struct {
-	Imports []string `xml:"Imports>member"`
+	Imports   []string `xml:"Imports>member"`
+	NextToken string   `xml:",omitempty"`
 }
