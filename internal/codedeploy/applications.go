@@ -2,12 +2,9 @@ package codedeploy
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"sort"
 	"time"
-
-	"github.com/stratus-run/stratus/internal/store"
 )
 
 // appRec is an application as stored.
@@ -46,6 +43,20 @@ func groupName(p *string) (string, error) {
 		func(n string) error { return errInvalidGroupName(n) })
 }
 
+// appAndGroupName validates the application and deployment group names a
+// request gives, the application's first.
+func appAndGroupName(app, group *string) (string, string, error) {
+	a, err := appName(app)
+	if err != nil {
+		return "", "", err
+	}
+	g, err := groupName(group)
+	if err != nil {
+		return "", "", err
+	}
+	return a, g, nil
+}
+
 // lookupAppLocked returns the region's application or
 // ApplicationDoesNotExistException. Callers hold s.mu.
 func (s *Service) lookupAppLocked(region, name string) (*appRec, error) {
@@ -76,13 +87,9 @@ func (s *Service) createApplication(ctx context.Context, r *http.Request, in *in
 	if _, ok := s.apps[k]; ok {
 		return nil, errApplicationExists(name)
 	}
-	if _, err := s.appTable.Create(ctx, k, a); err != nil {
-		if errors.Is(err, store.ErrExists) {
-			return nil, errApplicationExists(name)
-		}
+	if err := createRecLocked(ctx, s.appTable, s.apps, k, a, errApplicationExists(name)); err != nil {
 		return nil, err
 	}
-	s.apps[k] = &a
 	return map[string]string{"applicationId": a.ID}, nil
 }
 
@@ -176,15 +183,13 @@ func (s *Service) updateApplication(ctx context.Context, r *http.Request, in *in
 			return nil, err
 		}
 		s.groups[gk] = &ng
-		if err := s.groupTable.Delete(ctx, k, 0); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := deleteRecLocked(ctx, s.groupTable, s.groups, k); err != nil {
 			return nil, err
 		}
-		delete(s.groups, k)
 	}
-	if err := s.appTable.Delete(ctx, key(region, name), 0); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := deleteRecLocked(ctx, s.appTable, s.apps, key(region, name)); err != nil {
 		return nil, err
 	}
-	delete(s.apps, key(region, name))
 	s.apps[nk] = &na
 	return struct{}{}, nil
 }
@@ -203,15 +208,13 @@ func (s *Service) deleteApplication(ctx context.Context, r *http.Request, in *in
 		return struct{}{}, nil
 	}
 	for k := range s.groupsOfLocked(region, name) {
-		if err := s.groupTable.Delete(ctx, k, 0); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := deleteRecLocked(ctx, s.groupTable, s.groups, k); err != nil {
 			return nil, err
 		}
-		delete(s.groups, k)
 	}
-	if err := s.appTable.Delete(ctx, key(region, name), 0); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := deleteRecLocked(ctx, s.appTable, s.apps, key(region, name)); err != nil {
 		return nil, err
 	}
-	delete(s.apps, key(region, name))
 	return struct{}{}, nil
 }
 

@@ -4,14 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/stratus-run/stratus/internal/store"
 )
 
 const (
@@ -142,13 +139,9 @@ func (s *Service) createDeploymentConfig(ctx context.Context, r *http.Request, i
 	if _, ok := s.configs[k]; ok {
 		return nil, errConfigExists(name)
 	}
-	if _, err := s.configTable.Create(ctx, k, c); err != nil {
-		if errors.Is(err, store.ErrExists) {
-			return nil, errConfigExists(name)
-		}
+	if err := createRecLocked(ctx, s.configTable, s.configs, k, c, errConfigExists(name)); err != nil {
 		return nil, err
 	}
-	s.configs[k] = &c
 	return map[string]string{"deploymentConfigId": c.ID}, nil
 }
 
@@ -207,9 +200,8 @@ func (s *Service) deleteDeploymentConfig(ctx context.Context, r *http.Request, i
 			return nil, errConfigInUse(name)
 		}
 	}
-	if err := s.configTable.Delete(ctx, k, 0); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := deleteRecLocked(ctx, s.configTable, s.configs, k); err != nil {
 		return nil, err
 	}
-	delete(s.configs, k)
 	return struct{}{}, nil
 }

@@ -92,11 +92,7 @@ func revisionSpec(rev *revisionLocation) (appSpec, error) {
 }
 
 func (s *Service) createDeployment(ctx context.Context, r *http.Request, in *input) (any, error) {
-	app, err := appName(in.ApplicationName)
-	if err != nil {
-		return nil, err
-	}
-	group, err := groupName(in.DeploymentGroupName)
+	app, group, err := appAndGroupName(in.ApplicationName, in.DeploymentGroupName)
 	if err != nil {
 		return nil, err
 	}
@@ -131,6 +127,14 @@ func (s *Service) lookupDeploymentLocked(id string) (deployment, error) {
 	return st.rec.clone(), nil
 }
 
+// lookupDeployment is lookupDeploymentLocked for a caller that does not
+// hold s.mu; the copy it returns is the caller's own.
+func (s *Service) lookupDeployment(id string) (deployment, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lookupDeploymentLocked(id)
+}
+
 func deploymentID(p *string) (string, error) {
 	if p == nil || *p == "" {
 		return "", errDeploymentIDRequired
@@ -143,9 +147,7 @@ func (s *Service) getDeployment(ctx context.Context, r *http.Request, in *input)
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	d, err := s.lookupDeploymentLocked(id)
+	d, err := s.lookupDeployment(id)
 	if err != nil {
 		return nil, err
 	}
@@ -246,6 +248,16 @@ func contains(list []string, v string) bool {
 	return false
 }
 
+// updateForRequest is update for a request's handler: an id it does not
+// know is DeploymentDoesNotExistException.
+func (s *Service) updateForRequest(ctx context.Context, id string, fn func(d *deployment) error) error {
+	_, err := s.update(ctx, id, fn)
+	if errors.Is(err, errNoDeployment) {
+		return errDeploymentNotFound(id)
+	}
+	return err
+}
+
 // stopDeployment asks the runner to stop; the rollback, when asked for (or,
 // when autoRollbackEnabled is left out, when the deployment's automatic
 // rollback covers DEPLOYMENT_STOP_ON_REQUEST), is carried out by it.
@@ -254,7 +266,7 @@ func (s *Service) stopDeployment(ctx context.Context, r *http.Request, in *input
 	if err != nil {
 		return nil, err
 	}
-	_, err = s.update(ctx, id, func(d *deployment) error {
+	err = s.updateForRequest(ctx, id, func(d *deployment) error {
 		if d.terminal() || d.Ending != nil {
 			return errDeploymentCompleted(id)
 		}
@@ -265,9 +277,6 @@ func (s *Service) stopDeployment(ctx context.Context, r *http.Request, in *input
 		d.Stop = &stopRec{Rollback: rollback}
 		return nil
 	})
-	if errors.Is(err, errNoDeployment) {
-		return nil, errDeploymentNotFound(id)
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -285,7 +294,7 @@ func (s *Service) putHookStatus(ctx context.Context, r *http.Request, in *input)
 		return nil, errHookIDInvalid
 	}
 	status := str(in.Status)
-	_, err = s.update(ctx, id, func(d *deployment) error {
+	err = s.updateForRequest(ctx, id, func(d *deployment) error {
 		var h *hookRec
 		for _, x := range d.Hooks {
 			if x.ExecID == execID {
@@ -304,9 +313,6 @@ func (s *Service) putHookStatus(ctx context.Context, r *http.Request, in *input)
 		h.Status = status
 		return nil
 	})
-	if errors.Is(err, errNoDeployment) {
-		return nil, errDeploymentNotFound(id)
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -318,9 +324,7 @@ func (s *Service) listDeploymentTargets(ctx context.Context, r *http.Request, in
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	d, err := s.lookupDeploymentLocked(id)
+	d, err := s.lookupDeployment(id)
 	if err != nil {
 		return nil, err
 	}
@@ -335,9 +339,7 @@ func (s *Service) getDeploymentTarget(ctx context.Context, r *http.Request, in *
 	if str(in.TargetID) == "" {
 		return nil, errTargetIDRequired
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	d, err := s.lookupDeploymentLocked(id)
+	d, err := s.lookupDeployment(id)
 	if err != nil {
 		return nil, err
 	}
@@ -355,9 +357,7 @@ func (s *Service) batchGetDeploymentTargets(ctx context.Context, r *http.Request
 	if len(in.TargetIDs) == 0 {
 		return nil, errTargetIDRequired
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	d, err := s.lookupDeploymentLocked(id)
+	d, err := s.lookupDeployment(id)
 	if err != nil {
 		return nil, err
 	}

@@ -2,13 +2,10 @@ package codedeploy
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/stratus-run/stratus/internal/store"
 )
 
 const (
@@ -131,11 +128,7 @@ func (g groupSettings) apply(rec *groupRec) {
 }
 
 func (s *Service) createDeploymentGroup(ctx context.Context, r *http.Request, in *input) (any, error) {
-	app, err := appName(in.ApplicationName)
-	if err != nil {
-		return nil, err
-	}
-	name, err := groupName(in.DeploymentGroupName)
+	app, name, err := appAndGroupName(in.ApplicationName, in.DeploymentGroupName)
 	if err != nil {
 		return nil, err
 	}
@@ -159,13 +152,9 @@ func (s *Service) createDeploymentGroup(ctx context.Context, r *http.Request, in
 	g := groupRec{ID: newUUID(), Region: region, Application: app, Name: name, Config: defaultConfig,
 		Style: deploymentStyle{DeploymentType: styleBlueGreen, DeploymentOption: styleTrafficControl}, Created: s.Now().UTC()}
 	set.apply(&g)
-	if _, err := s.groupTable.Create(ctx, k, g); err != nil {
-		if errors.Is(err, store.ErrExists) {
-			return nil, errGroupExists(name)
-		}
+	if err := createRecLocked(ctx, s.groupTable, s.groups, k, g, errGroupExists(name)); err != nil {
 		return nil, err
 	}
-	s.groups[k] = &g
 	return map[string]string{"deploymentGroupId": g.ID}, nil
 }
 
@@ -222,11 +211,7 @@ func (s *Service) groupInfoLocked(g *groupRec) deploymentGroupInfo {
 }
 
 func (s *Service) getDeploymentGroup(ctx context.Context, r *http.Request, in *input) (any, error) {
-	app, err := appName(in.ApplicationName)
-	if err != nil {
-		return nil, err
-	}
-	name, err := groupName(in.DeploymentGroupName)
+	app, name, err := appAndGroupName(in.ApplicationName, in.DeploymentGroupName)
 	if err != nil {
 		return nil, err
 	}
@@ -271,11 +256,7 @@ func (s *Service) batchGetDeploymentGroups(ctx context.Context, r *http.Request,
 }
 
 func (s *Service) updateDeploymentGroup(ctx context.Context, r *http.Request, in *input) (any, error) {
-	app, err := appName(in.ApplicationName)
-	if err != nil {
-		return nil, err
-	}
-	cur, err := groupName(in.CurrentDeploymentGroup)
+	app, cur, err := appAndGroupName(in.ApplicationName, in.CurrentDeploymentGroup)
 	if err != nil {
 		return nil, err
 	}
@@ -306,10 +287,9 @@ func (s *Service) updateDeploymentGroup(ctx context.Context, r *http.Request, in
 		if _, err := s.groupTable.Create(ctx, nk, next); err != nil {
 			return nil, err
 		}
-		if err := s.groupTable.Delete(ctx, k, 0); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := deleteRecLocked(ctx, s.groupTable, s.groups, k); err != nil {
 			return nil, err
 		}
-		delete(s.groups, k)
 		s.groups[nk] = &next
 		return map[string]any{"hooksNotCleanedUp": []string{}}, nil
 	}
@@ -327,11 +307,7 @@ func (s *Service) updateDeploymentGroup(ctx context.Context, r *http.Request, in
 // deleteDeploymentGroup deletes a group; as on CodeDeploy, one that does not
 // exist is no error (its application must exist).
 func (s *Service) deleteDeploymentGroup(ctx context.Context, r *http.Request, in *input) (any, error) {
-	app, err := appName(in.ApplicationName)
-	if err != nil {
-		return nil, err
-	}
-	name, err := groupName(in.DeploymentGroupName)
+	app, name, err := appAndGroupName(in.ApplicationName, in.DeploymentGroupName)
 	if err != nil {
 		return nil, err
 	}
@@ -343,10 +319,9 @@ func (s *Service) deleteDeploymentGroup(ctx context.Context, r *http.Request, in
 	}
 	k := key(region, app, name)
 	if _, ok := s.groups[k]; ok {
-		if err := s.groupTable.Delete(ctx, k, 0); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := deleteRecLocked(ctx, s.groupTable, s.groups, k); err != nil {
 			return nil, err
 		}
-		delete(s.groups, k)
 	}
 	return map[string]any{"hooksNotCleanedUp": []string{}}, nil
 }

@@ -267,6 +267,29 @@ func key(parts ...string) string {
 	return hex.EncodeToString(b)
 }
 
+// createRecLocked stores rec under k, in t and in m; it returns exists when
+// t already holds k. Callers hold s.mu (m is one of its maps).
+func createRecLocked[T any](ctx context.Context, t *store.Table[T], m map[string]*T, k string, rec T, exists error) error {
+	if _, err := t.Create(ctx, k, rec); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			return exists
+		}
+		return err
+	}
+	m[k] = &rec
+	return nil
+}
+
+// deleteRecLocked removes k from t and from m; a record t no longer holds is
+// not an error. Callers hold s.mu (m is one of its maps).
+func deleteRecLocked[T any](ctx context.Context, t *store.Table[T], m map[string]*T, k string) error {
+	if err := t.Delete(ctx, k, 0); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	delete(m, k)
+	return nil
+}
+
 func newUUID() string { return awsproto.NewRequestID() }
 
 const idAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"

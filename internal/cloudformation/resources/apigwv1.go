@@ -3,7 +3,6 @@ package resources
 import (
 	"context"
 	"errors"
-	"sort"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -35,10 +34,7 @@ func (r restAPI) Create(ctx context.Context, env Env, in map[string]any) (Result
 	if err != nil {
 		return Result{}, err
 	}
-	name := p.str("Name")
-	if name == "" && body != nil {
-		name = body.obj("info").str("title")
-	}
+	name := apiName(p, body)
 	tags := p.tags("Tags")
 	if len(tags) == 0 {
 		tags = nil
@@ -84,12 +80,7 @@ func importRest(ctx context.Context, c *apigateway.Client, id, root string, body
 		return ids[cur], nil
 	}
 	paths := body.obj("paths")
-	keys := make([]string, 0, len(paths))
-	for k := range paths {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, path := range keys {
+	for _, path := range sortedKeys(paths) {
 		rid, err := resourceFor(path)
 		if err != nil {
 			return err
@@ -230,15 +221,10 @@ func (restResource) Update(_ context.Context, _ Env, cur Result, _, _ map[string
 }
 
 func (restResource) Delete(ctx context.Context, env Env, cur Result) error {
-	api, err := loadAPI(cur)
-	if err != nil {
+	return deleteAPIChild(cur, func(api string) error {
+		_, err := apigateway.NewFromConfig(env.Config).DeleteResource(ctx, &apigateway.DeleteResourceInput{RestApiId: aws.String(api), ResourceId: aws.String(cur.PhysicalID)})
 		return err
-	}
-	_, err = apigateway.NewFromConfig(env.Config).DeleteResource(ctx, &apigateway.DeleteResourceInput{RestApiId: aws.String(api), ResourceId: aws.String(cur.PhysicalID)})
-	if apigwGone(err) {
-		return nil
-	}
-	return err
+	})
 }
 
 type restMethod struct{}
@@ -352,10 +338,7 @@ func deleteRestStage(ctx context.Context, env Env, api, stage string) error {
 type restStage struct{}
 
 func (restStage) create(ctx context.Context, env Env, p props) error {
-	vars := map[string]string{}
-	for k, v := range p.obj("Variables") {
-		vars[k] = scalarString(v)
-	}
+	vars := p.strMap("Variables")
 	tags := p.tags("Tags")
 	if len(tags) == 0 {
 		tags = nil

@@ -3,7 +3,6 @@ package resources
 import (
 	"context"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -68,6 +67,26 @@ func openAPIBody(ctx context.Context, env Env, p props) (props, error) {
 	return m, nil
 }
 
+// apiName is the Name property, or else the title of the API's OpenAPI
+// document body (nil when there is none).
+func apiName(p, body props) string {
+	name := p.str("Name")
+	if name == "" && body != nil {
+		name = body.obj("info").str("title")
+	}
+	return name
+}
+
+// apiCors is the CorsConfiguration property, or else the document body's
+// x-amazon-apigateway-cors; nil when neither gives one.
+func apiCors(p, body props) (*types.Cors, error) {
+	c := p.obj("CorsConfiguration")
+	if c == nil && body != nil {
+		c = corsFromOpenAPI(body)
+	}
+	return httpCors(c)
+}
+
 // corsFromOpenAPI reads x-amazon-apigateway-cors, whose keys are
 // CorsConfiguration's with a lower-case first letter.
 func corsFromOpenAPI(body props) props {
@@ -92,15 +111,8 @@ func (h httpAPI) Create(ctx context.Context, env Env, in map[string]any) (Result
 	if err != nil {
 		return Result{}, err
 	}
-	name := p.str("Name")
-	if name == "" && body != nil {
-		name = body.obj("info").str("title")
-	}
-	corsProps := p.obj("CorsConfiguration")
-	if corsProps == nil && body != nil {
-		corsProps = corsFromOpenAPI(body)
-	}
-	cors, err := httpCors(corsProps)
+	name := apiName(p, body)
+	cors, err := apiCors(p, body)
 	if err != nil {
 		return Result{}, err
 	}
@@ -108,10 +120,7 @@ func (h httpAPI) Create(ctx context.Context, env Env, in map[string]any) (Result
 	if protocol == "" && body != nil {
 		protocol = "HTTP"
 	}
-	tags := map[string]string{}
-	for k, v := range p.obj("Tags") {
-		tags[k] = scalarString(v)
-	}
+	tags := p.strMap("Tags")
 	c := apigatewayv2.NewFromConfig(env.Config)
 	out, err := c.CreateApi(ctx, &apigatewayv2.CreateApiInput{
 		Name: aws.String(name), ProtocolType: types.ProtocolType(protocol), Description: p.strp("Description"),
@@ -137,19 +146,9 @@ func (h httpAPI) Create(ctx context.Context, env Env, in map[string]any) (Result
 // x-amazon-apigateway-integration extension (Lambda proxy integrations).
 func importOpenAPI(ctx context.Context, c *apigatewayv2.Client, id string, body props) error {
 	paths := body.obj("paths")
-	keys := make([]string, 0, len(paths))
-	for k := range paths {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, path := range keys {
+	for _, path := range sortedKeys(paths) {
 		ops := paths.obj(path)
-		methods := make([]string, 0, len(ops))
-		for m := range ops {
-			methods = append(methods, m)
-		}
-		sort.Strings(methods)
-		for _, m := range methods {
+		for _, m := range sortedKeys(ops) {
 			op := ops.obj(m)
 			if op == nil {
 				continue
@@ -231,15 +230,8 @@ func (httpAPI) Update(ctx context.Context, env Env, cur Result, oldIn, newIn map
 		return cur, err
 	}
 	c := apigatewayv2.NewFromConfig(env.Config)
-	name := p.str("Name")
-	if name == "" && body != nil {
-		name = body.obj("info").str("title")
-	}
-	corsProps := p.obj("CorsConfiguration")
-	if corsProps == nil && body != nil {
-		corsProps = corsFromOpenAPI(body)
-	}
-	cors, err := httpCors(corsProps)
+	name := apiName(p, body)
+	cors, err := apiCors(p, body)
 	if err != nil {
 		return cur, err
 	}
@@ -285,28 +277,30 @@ func loadAPI(cur Result) (string, error) {
 	return st.API, err
 }
 
-type httpStage struct{}
-
-func stageVariables(p props) map[string]string {
-	out := map[string]string{}
-	for k, v := range p.obj("StageVariables") {
-		out[k] = scalarString(v)
+// deleteAPIChild calls del with the API the child cur belongs to; a child
+// (or API) already gone is not an error.
+func deleteAPIChild(cur Result, del func(api string) error) error {
+	api, err := loadAPI(cur)
+	if err != nil {
+		return err
 	}
-	return out
+	if err := del(api); !apigwGone(err) {
+		return err
+	}
+	return nil
 }
+
+type httpStage struct{}
 
 func (httpStage) Create(ctx context.Context, env Env, in map[string]any) (Result, error) {
 	p := props(in)
 	if err := requireProps(env, p, "ApiId", "StageName"); err != nil {
 		return Result{}, err
 	}
-	tags := map[string]string{}
-	for k, v := range p.obj("Tags") {
-		tags[k] = scalarString(v)
-	}
+	tags := p.strMap("Tags")
 	_, err := apigatewayv2.NewFromConfig(env.Config).CreateStage(ctx, &apigatewayv2.CreateStageInput{ApiId: p.strp("ApiId"),
 		StageName: p.strp("StageName"), AutoDeploy: p.boolp("AutoDeploy"), DeploymentId: p.strp("DeploymentId"),
-		Description: p.strp("Description"), StageVariables: stageVariables(p), Tags: tags})
+		Description: p.strp("Description"), StageVariables: p.strMap("StageVariables"), Tags: tags})
 	if err != nil {
 		return Result{}, err
 	}
@@ -325,20 +319,15 @@ func (httpStage) Update(ctx context.Context, env Env, cur Result, _, new map[str
 	}
 	_, err = apigatewayv2.NewFromConfig(env.Config).UpdateStage(ctx, &apigatewayv2.UpdateStageInput{ApiId: aws.String(api),
 		StageName: aws.String(cur.PhysicalID), AutoDeploy: aws.Bool(toBool(p["AutoDeploy"])), DeploymentId: p.strp("DeploymentId"),
-		Description: aws.String(p.str("Description")), StageVariables: stageVariables(p)})
+		Description: aws.String(p.str("Description")), StageVariables: p.strMap("StageVariables")})
 	return cur, err
 }
 
 func (httpStage) Delete(ctx context.Context, env Env, cur Result) error {
-	api, err := loadAPI(cur)
-	if err != nil {
+	return deleteAPIChild(cur, func(api string) error {
+		_, err := apigatewayv2.NewFromConfig(env.Config).DeleteStage(ctx, &apigatewayv2.DeleteStageInput{ApiId: aws.String(api), StageName: aws.String(cur.PhysicalID)})
 		return err
-	}
-	_, err = apigatewayv2.NewFromConfig(env.Config).DeleteStage(ctx, &apigatewayv2.DeleteStageInput{ApiId: aws.String(api), StageName: aws.String(cur.PhysicalID)})
-	if apigwGone(err) {
-		return nil
-	}
-	return err
+	})
 }
 
 type httpIntegration struct{}
@@ -383,15 +372,10 @@ func (httpIntegration) Update(ctx context.Context, env Env, cur Result, _, new m
 }
 
 func (httpIntegration) Delete(ctx context.Context, env Env, cur Result) error {
-	api, err := loadAPI(cur)
-	if err != nil {
+	return deleteAPIChild(cur, func(api string) error {
+		_, err := apigatewayv2.NewFromConfig(env.Config).DeleteIntegration(ctx, &apigatewayv2.DeleteIntegrationInput{ApiId: aws.String(api), IntegrationId: aws.String(cur.PhysicalID)})
 		return err
-	}
-	_, err = apigatewayv2.NewFromConfig(env.Config).DeleteIntegration(ctx, &apigatewayv2.DeleteIntegrationInput{ApiId: aws.String(api), IntegrationId: aws.String(cur.PhysicalID)})
-	if apigwGone(err) {
-		return nil
-	}
-	return err
+	})
 }
 
 type httpRoute struct{}
@@ -433,13 +417,8 @@ func (httpRoute) Update(ctx context.Context, env Env, cur Result, _, new map[str
 }
 
 func (httpRoute) Delete(ctx context.Context, env Env, cur Result) error {
-	api, err := loadAPI(cur)
-	if err != nil {
+	return deleteAPIChild(cur, func(api string) error {
+		_, err := apigatewayv2.NewFromConfig(env.Config).DeleteRoute(ctx, &apigatewayv2.DeleteRouteInput{ApiId: aws.String(api), RouteId: aws.String(cur.PhysicalID)})
 		return err
-	}
-	_, err = apigatewayv2.NewFromConfig(env.Config).DeleteRoute(ctx, &apigatewayv2.DeleteRouteInput{ApiId: aws.String(api), RouteId: aws.String(cur.PhysicalID)})
-	if apigwGone(err) {
-		return nil
-	}
-	return err
+	})
 }

@@ -289,26 +289,19 @@ func (t dynamoTable) Update(ctx context.Context, env Env, cur Result, oldIn, new
 	}
 	if changed(old, p, "Tags") {
 		arn, _ := cur.Attrs["Arn"].(string)
-		oldTags, newTags := old.tags("Tags"), p.tags("Tags")
-		var gone []string
-		for k := range oldTags {
-			if _, ok := newTags[k]; !ok {
-				gone = append(gone, k)
+		err := retag(old.tags("Tags"), p.tags("Tags"), func(keys []string) error {
+			_, err := c.UntagResource(ctx, &dynamodb.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: keys})
+			return err
+		}, func(m map[string]string) error {
+			var tags []types.Tag
+			for k, v := range m {
+				tags = append(tags, types.Tag{Key: aws.String(k), Value: aws.String(v)})
 			}
-		}
-		if len(gone) > 0 {
-			if _, err := c.UntagResource(ctx, &dynamodb.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: gone}); err != nil {
-				return cur, err
-			}
-		}
-		var tags []types.Tag
-		for k, v := range newTags {
-			tags = append(tags, types.Tag{Key: aws.String(k), Value: aws.String(v)})
-		}
-		if len(tags) > 0 {
-			if _, err := c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: aws.String(arn), Tags: tags}); err != nil {
-				return cur, err
-			}
+			_, err := c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: aws.String(arn), Tags: tags})
+			return err
+		})
+		if err != nil {
+			return cur, err
 		}
 	}
 	return t.describe(ctx, c, cur)

@@ -282,22 +282,13 @@ func (lambdaFunction) Update(ctx context.Context, env Env, cur Result, oldIn, ne
 
 // retagLambda moves a Lambda resource's tags from old to new.
 func retagLambda(ctx context.Context, c *lambda.Client, arn string, old, new map[string]string) error {
-	var gone []string
-	for k := range old {
-		if _, ok := new[k]; !ok {
-			gone = append(gone, k)
-		}
-	}
-	if len(gone) > 0 {
-		if _, err := c.UntagResource(ctx, &lambda.UntagResourceInput{Resource: aws.String(arn), TagKeys: gone}); err != nil {
-			return err
-		}
-	}
-	if len(new) > 0 {
-		_, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String(arn), Tags: new})
+	return retag(old, new, func(keys []string) error {
+		_, err := c.UntagResource(ctx, &lambda.UntagResourceInput{Resource: aws.String(arn), TagKeys: keys})
 		return err
-	}
-	return nil
+	}, func(tags map[string]string) error {
+		_, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String(arn), Tags: tags})
+		return err
+	})
 }
 
 func (lambdaFunction) Delete(ctx context.Context, env Env, cur Result) error {

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -109,6 +111,20 @@ func (p props) strs(k string) []string {
 	return out
 }
 
+// strMap reads an object property whose values are strings (Tags on
+// API Gateway V2, stage variables); empty, not nil, when it is absent.
+func (p props) strMap(k string) map[string]string {
+	out := map[string]string{}
+	for name, v := range p.obj(k) {
+		out[name] = scalarString(v)
+	}
+	return out
+}
+
+// sortedKeys lists an object's keys in order, so that what is built from
+// it is built the same way every time.
+func sortedKeys(p props) []string { return slices.Sorted(maps.Keys(p)) }
+
 // tags reads CloudFormation's [{Key, Value}] list.
 func (p props) tags(k string) map[string]string {
 	out := map[string]string{}
@@ -116,6 +132,26 @@ func (p props) tags(k string) map[string]string {
 		out[t.str("Key")] = t.str("Value")
 	}
 	return out
+}
+
+// retag moves a resource's tags from old to new: untag gets the keys new
+// no longer has, then tag gets new; neither is called with nothing to do.
+func retag(old, new map[string]string, untag func(keys []string) error, tag func(tags map[string]string) error) error {
+	var gone []string
+	for k := range old {
+		if _, ok := new[k]; !ok {
+			gone = append(gone, k)
+		}
+	}
+	if len(gone) > 0 {
+		if err := untag(gone); err != nil {
+			return err
+		}
+	}
+	if len(new) > 0 {
+		return tag(new)
+	}
+	return nil
 }
 
 // jsonDoc is a property CloudFormation takes as either a JSON object or a

@@ -80,3 +80,38 @@ func TestUnqualified(t *testing.T) {
 		}
 	}
 }
+
+func TestRetag(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		old, new map[string]string
+		untagged []string
+		tagged   bool
+	}{
+		{"add", nil, map[string]string{"a": "1"}, nil, true},
+		{"drop one", map[string]string{"a": "1", "b": "2"}, map[string]string{"a": "3"}, []string{"b"}, true},
+		{"drop all", map[string]string{"a": "1"}, map[string]string{}, []string{"a"}, false},
+		{"none", nil, nil, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var untagged []string
+			tagged := false
+			err := retag(tc.old, tc.new, func(keys []string) error {
+				untagged = keys
+				return nil
+			}, func(tags map[string]string) error {
+				tagged = true
+				if len(tags) != len(tc.new) {
+					t.Errorf("tag got %v, want %v", tags, tc.new)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(untagged, ",") != strings.Join(tc.untagged, ",") || tagged != tc.tagged {
+				t.Fatalf("untagged %v tagged %v, want %v %v", untagged, tagged, tc.untagged, tc.tagged)
+			}
+		})
+	}
+}

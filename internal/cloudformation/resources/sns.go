@@ -11,7 +11,7 @@ import (
 func init() {
 	register("AWS::SNS::Topic", snsTopic{})
 	register("AWS::SNS::Subscription", snsSubscription{})
-	register("AWS::SNS::TopicPolicy", snsTopicPolicy{})
+	register("AWS::SNS::TopicPolicy", snsTopicPolicy)
 }
 
 func snsGone(err error) bool { return isCode(err, "NotFound", "ResourceNotFound") }
@@ -114,26 +114,19 @@ func (snsTopic) Update(ctx context.Context, env Env, cur Result, oldIn, newIn ma
 		}
 	}
 	if changed(old, p, "Tags") {
-		oldTags, newTags := old.tags("Tags"), p.tags("Tags")
-		var gone []string
-		for k := range oldTags {
-			if _, ok := newTags[k]; !ok {
-				gone = append(gone, k)
+		err := retag(old.tags("Tags"), p.tags("Tags"), func(keys []string) error {
+			_, err := c.UntagResource(ctx, &sns.UntagResourceInput{ResourceArn: aws.String(cur.PhysicalID), TagKeys: keys})
+			return err
+		}, func(m map[string]string) error {
+			var tags []types.Tag
+			for k, v := range m {
+				tags = append(tags, types.Tag{Key: aws.String(k), Value: aws.String(v)})
 			}
-		}
-		if len(gone) > 0 {
-			if _, err := c.UntagResource(ctx, &sns.UntagResourceInput{ResourceArn: aws.String(cur.PhysicalID), TagKeys: gone}); err != nil {
-				return cur, err
-			}
-		}
-		var tags []types.Tag
-		for k, v := range newTags {
-			tags = append(tags, types.Tag{Key: aws.String(k), Value: aws.String(v)})
-		}
-		if len(tags) > 0 {
-			if _, err := c.TagResource(ctx, &sns.TagResourceInput{ResourceArn: aws.String(cur.PhysicalID), Tags: tags}); err != nil {
-				return cur, err
-			}
+			_, err := c.TagResource(ctx, &sns.TagResourceInput{ResourceArn: aws.String(cur.PhysicalID), Tags: tags})
+			return err
+		})
+		if err != nil {
+			return cur, err
 		}
 	}
 	st := topicState{Subs: map[string]string{}}
@@ -230,11 +223,7 @@ func (snsSubscription) Delete(ctx context.Context, env Env, cur Result) error {
 
 // snsTopicPolicy sets the Policy attribute of each topic it names; removing
 // it puts back the policy SNS gives a new topic.
-type snsTopicPolicy struct{}
-
-type topicPolicyState struct {
-	Topics []string `json:"topics"`
-}
+var snsTopicPolicy = targetPolicy{list: "Topics", stateKey: "topics", set: setTopicPolicy}
 
 func defaultTopicPolicy(env Env, arn string) string {
 	return `{"Version":"2008-10-17","Id":"__default_policy_ID","Statement":[{"Sid":"__default_statement_ID","Effect":"Allow",` +
@@ -243,7 +232,7 @@ func defaultTopicPolicy(env Env, arn string) string {
 		`","Condition":{"StringEquals":{"AWS:SourceOwner":"` + env.AccountID + `"}}}]}`
 }
 
-func (snsTopicPolicy) set(ctx context.Context, env Env, topics []string, doc string) error {
+func setTopicPolicy(ctx context.Context, env Env, topics []string, doc string) error {
 	c := sns.NewFromConfig(env.Config)
 	for _, t := range topics {
 		v := doc
@@ -256,56 +245,4 @@ func (snsTopicPolicy) set(ctx context.Context, env Env, topics []string, doc str
 		}
 	}
 	return nil
-}
-
-func (tp snsTopicPolicy) Create(ctx context.Context, env Env, in map[string]any) (Result, error) {
-	p := props(in)
-	if err := requireProps(env, p, "PolicyDocument", "Topics"); err != nil {
-		return Result{}, err
-	}
-	doc, err := p.jsonDoc("PolicyDocument")
-	if err != nil {
-		return Result{}, err
-	}
-	if err := tp.set(ctx, env, p.strs("Topics"), doc); err != nil {
-		return Result{}, err
-	}
-	id := physicalName(env, 128)
-	return Result{PhysicalID: id, Attrs: map[string]any{"Id": id}, State: state(topicPolicyState{Topics: p.strs("Topics")})}, nil
-}
-
-func (snsTopicPolicy) Replaces(_, _ map[string]any) bool { return false }
-
-func (tp snsTopicPolicy) Update(ctx context.Context, env Env, cur Result, old, new map[string]any) (Result, error) {
-	p := props(new)
-	doc, err := p.jsonDoc("PolicyDocument")
-	if err != nil {
-		return cur, err
-	}
-	keep := map[string]bool{}
-	for _, t := range p.strs("Topics") {
-		keep[t] = true
-	}
-	var dropped []string
-	for _, t := range props(old).strs("Topics") {
-		if !keep[t] {
-			dropped = append(dropped, t)
-		}
-	}
-	if err := tp.set(ctx, env, dropped, ""); err != nil {
-		return cur, err
-	}
-	if err := tp.set(ctx, env, p.strs("Topics"), doc); err != nil {
-		return cur, err
-	}
-	cur.State = state(topicPolicyState{Topics: p.strs("Topics")})
-	return cur, nil
-}
-
-func (tp snsTopicPolicy) Delete(ctx context.Context, env Env, cur Result) error {
-	var st topicPolicyState
-	if err := loadState(cur, &st); err != nil {
-		return err
-	}
-	return tp.set(ctx, env, st.Topics, "")
 }

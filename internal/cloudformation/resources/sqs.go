@@ -9,7 +9,7 @@ import (
 
 func init() {
 	register("AWS::SQS::Queue", sqsQueue{})
-	register("AWS::SQS::QueuePolicy", sqsQueuePolicy{})
+	register("AWS::SQS::QueuePolicy", sqsQueuePolicy)
 }
 
 // sqsDefaults are the values SQS gives the attributes a template leaves
@@ -108,22 +108,15 @@ func (sqsQueue) Update(ctx context.Context, env Env, cur Result, oldIn, newIn ma
 		return cur, err
 	}
 	if changed(old, p, "Tags") {
-		oldTags, newTags := old.tags("Tags"), p.tags("Tags")
-		var gone []string
-		for k := range oldTags {
-			if _, ok := newTags[k]; !ok {
-				gone = append(gone, k)
-			}
-		}
-		if len(gone) > 0 {
-			if _, err := c.UntagQueue(ctx, &sqs.UntagQueueInput{QueueUrl: aws.String(cur.PhysicalID), TagKeys: gone}); err != nil {
-				return cur, err
-			}
-		}
-		if len(newTags) > 0 {
-			if _, err := c.TagQueue(ctx, &sqs.TagQueueInput{QueueUrl: aws.String(cur.PhysicalID), Tags: newTags}); err != nil {
-				return cur, err
-			}
+		err := retag(old.tags("Tags"), p.tags("Tags"), func(keys []string) error {
+			_, err := c.UntagQueue(ctx, &sqs.UntagQueueInput{QueueUrl: aws.String(cur.PhysicalID), TagKeys: keys})
+			return err
+		}, func(tags map[string]string) error {
+			_, err := c.TagQueue(ctx, &sqs.TagQueueInput{QueueUrl: aws.String(cur.PhysicalID), Tags: tags})
+			return err
+		})
+		if err != nil {
+			return cur, err
 		}
 	}
 	return cur, nil
@@ -142,13 +135,9 @@ func (sqsQueue) Delete(ctx context.Context, env Env, cur Result) error {
 }
 
 // sqsQueuePolicy sets the Policy attribute of each queue it names.
-type sqsQueuePolicy struct{}
+var sqsQueuePolicy = targetPolicy{list: "Queues", stateKey: "queues", set: setQueuePolicy}
 
-type queuePolicyState struct {
-	Queues []string `json:"queues"`
-}
-
-func (sqsQueuePolicy) set(ctx context.Context, env Env, queues []string, policy string) error {
+func setQueuePolicy(ctx context.Context, env Env, queues []string, policy string) error {
 	c := sqs.NewFromConfig(env.Config)
 	for _, q := range queues {
 		_, err := c.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: aws.String(q), Attributes: map[string]string{"Policy": policy}})
@@ -157,57 +146,4 @@ func (sqsQueuePolicy) set(ctx context.Context, env Env, queues []string, policy 
 		}
 	}
 	return nil
-}
-
-func (q sqsQueuePolicy) Create(ctx context.Context, env Env, in map[string]any) (Result, error) {
-	p := props(in)
-	if err := requireProps(env, p, "PolicyDocument", "Queues"); err != nil {
-		return Result{}, err
-	}
-	doc, err := p.jsonDoc("PolicyDocument")
-	if err != nil {
-		return Result{}, err
-	}
-	if err := q.set(ctx, env, p.strs("Queues"), doc); err != nil {
-		return Result{}, err
-	}
-	id := physicalName(env, 128)
-	return Result{PhysicalID: id, Attrs: map[string]any{"Id": id}, State: state(queuePolicyState{Queues: p.strs("Queues")})}, nil
-}
-
-func (sqsQueuePolicy) Replaces(_, _ map[string]any) bool { return false }
-
-func (q sqsQueuePolicy) Update(ctx context.Context, env Env, cur Result, old, new map[string]any) (Result, error) {
-	p := props(new)
-	doc, err := p.jsonDoc("PolicyDocument")
-	if err != nil {
-		return cur, err
-	}
-	// Queues the policy no longer covers lose it.
-	keep := map[string]bool{}
-	for _, u := range p.strs("Queues") {
-		keep[u] = true
-	}
-	var dropped []string
-	for _, u := range props(old).strs("Queues") {
-		if !keep[u] {
-			dropped = append(dropped, u)
-		}
-	}
-	if err := q.set(ctx, env, dropped, ""); err != nil {
-		return cur, err
-	}
-	if err := q.set(ctx, env, p.strs("Queues"), doc); err != nil {
-		return cur, err
-	}
-	cur.State = state(queuePolicyState{Queues: p.strs("Queues")})
-	return cur, nil
-}
-
-func (q sqsQueuePolicy) Delete(ctx context.Context, env Env, cur Result) error {
-	var st queuePolicyState
-	if err := loadState(cur, &st); err != nil {
-		return err
-	}
-	return q.set(ctx, env, st.Queues, "")
 }
