@@ -6,8 +6,10 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
@@ -220,5 +222,41 @@ Resources:
 		if _, ok := findEvent(evs, l, "DELETE_SKIPPED"); !ok {
 			t.Errorf("no DELETE_SKIPPED event for %s; events:\n%s", l, stackEvents(t, cl, "rp"))
 		}
+	}
+}
+
+// TestCfnRollbackDeletesPartialResource fails a table's create after the
+// table exists (its TTL is refused): the rollback must delete the table, not
+// leave it behind unnamed.
+func TestCfnRollbackDeletesPartialResource(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, "")
+	cl := cfnClient(ts.URL)
+	ddb := dynamodb.New(dynamodb.Options{BaseEndpoint: aws.String(ts.URL), Region: "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")})
+	ctx := context.Background()
+	body := `Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: half-made
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+      TimeToLiveSpecification: {Enabled: true, AttributeName: ""}
+`
+	if _, err := cl.CreateStack(ctx, &cloudformation.CreateStackInput{StackName: aws.String("half"), TemplateBody: aws.String(body)}); err != nil {
+		t.Fatal(err)
+	}
+	waitStack(t, cl, "half", "ROLLBACK_COMPLETE")
+	evs := stackEventList(t, cl, "half")
+	if e, ok := findEvent(evs, "Table", "CREATE_FAILED"); !ok || aws.ToString(e.PhysicalResourceId) != "half-made" {
+		t.Errorf("Table's CREATE_FAILED names no table: %+v\n%s", e, stackEvents(t, cl, "half"))
+	}
+	if _, ok := findEvent(evs, "Table", "DELETE_COMPLETE"); !ok {
+		t.Errorf("no DELETE_COMPLETE for the table; events:\n%s", stackEvents(t, cl, "half"))
+	}
+	if _, err := ddb.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("half-made")}); err == nil {
+		t.Error("the table outlived the rollback")
 	}
 }

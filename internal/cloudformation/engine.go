@@ -323,7 +323,12 @@ func (s *Service) createResource(st *stack, b *template.Stack, logical string, r
 	rec.Updated, rec.Pending = s.Now().UTC(), nil
 	if err != nil {
 		rec.Status, rec.Reason = statusCreateFailed, reason(err)
-		s.addEventLocked(st, logical, "", def.Type, statusCreateFailed, rec.Reason)
+		// A provider that failed after its resource came to exist (a table made,
+		// its TTL refused) names it, so the rollback deletes it.
+		if result.PhysicalID != "" {
+			rec.Result, rec.Props = result, props
+		}
+		s.addEventLocked(st, logical, result.PhysicalID, def.Type, statusCreateFailed, rec.Reason)
 		if serr := s.saveLocked(st); serr != nil {
 			return serr
 		}
