@@ -46,6 +46,7 @@ import (
 	"github.com/stratus-run/stratus/internal/logs"
 	"github.com/stratus-run/stratus/internal/metering"
 	"github.com/stratus-run/stratus/internal/metrics"
+	"github.com/stratus-run/stratus/internal/registry"
 	"github.com/stratus-run/stratus/internal/runtimes"
 	"github.com/stratus-run/stratus/internal/s3"
 	"github.com/stratus-run/stratus/internal/s3/objstore/disk"
@@ -279,6 +280,19 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The OCI registry keeps its blobs apart: its GC deletes what no manifest
+	// uses. With --auth none it takes anonymous pushes and creates the
+	// repository pushed to; with --auth strict it refuses every request until
+	// the ECR service sets reg.Authorize.
+	regBlobs, err := blob.Open(filepath.Join(m.DataDir, "registry", "blobs"))
+	if err != nil {
+		return err
+	}
+	reg := &registry.Registry{Store: st, Blobs: regBlobs, Dir: filepath.Join(m.DataDir, "registry"),
+		CreateOnPush: m.Auth == "none", Anonymous: m.Auth == "none", Log: logger}
+	if err := reg.Open(ctx); err != nil {
+		return err
+	}
 
 	cwl := &logs.Service{Store: st}
 	if err := cwl.Open(ctx); err != nil {
@@ -437,8 +451,11 @@ func (m *Main) Run(ctx context.Context) error {
 	eg.Metrics = prom.Handler()
 	// Event source mappings before Lambda: they share its signing name and
 	// its /2015-03-31/ paths. S3 last: it takes the unsigned requests that
-	// name no other service.
-	eg.Services = []edge.Service{mappings, lam, cwl, gw, ddb, queues, topics, bus, schedules, deploys, cfn, s3svc}
+	// name no other service. The registry just before S3: it takes unsigned
+	// /v2/ paths (no S3 bucket is named "v2") and the *.dkr.ecr.*.localhost
+	// hosts, and the services before it take only signed requests or their
+	// own targets, so the hot paths never pay for its host check.
+	eg.Services = []edge.Service{mappings, lam, cwl, gw, ddb, queues, topics, bus, schedules, deploys, cfn, reg, s3svc}
 	eg.Apps = []edge.App{{Label: "execute-api", Serve: gw.ServeExecuteAPI}, {Label: "lambda-url", Serve: lam.ServeFunctionURL}}
 	// Resumed operations call the edge at once: everything it routes is set
 	// before they start.
@@ -454,7 +471,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	errs := []error{cfn.Close(sctx), deploys.Close(sctx), eg.Close(sctx), mappings.Close(sctx), ddb.Close(sctx), queues.Close(sctx), topics.Close(sctx), bus.Close(sctx), schedules.Close(sctx), s3svc.Close(sctx), queue.Close(sctx), gw.Close(sctx), lam.Close(sctx), engine.Close(sctx), ledger.Close(sctx), logSink.Close(sctx), cwl.Close(sctx)}
+	errs := []error{cfn.Close(sctx), deploys.Close(sctx), eg.Close(sctx), reg.Close(sctx), mappings.Close(sctx), ddb.Close(sctx), queues.Close(sctx), topics.Close(sctx), bus.Close(sctx), schedules.Close(sctx), s3svc.Close(sctx), queue.Close(sctx), gw.Close(sctx), lam.Close(sctx), engine.Close(sctx), ledger.Close(sctx), logSink.Close(sctx), cwl.Close(sctx)}
 	return errors.Join(errs...)
 }
 
