@@ -149,6 +149,44 @@ func (s *Store) Put(r io.Reader) (digest string, size int64, err error) {
 	return digest, size, nil
 }
 
+// Adopt moves the file at path, whose sha256 the caller has computed as
+// digest while it wrote it, into the store under that digest, instead of
+// copying it as Put would: the registry hashes an upload as it streams in, so
+// its bytes need to reach the disk once. The file must be complete and
+// fsynced, and on the store's file system (a rename); it is gone from path
+// afterwards, also when the blob already existed. Only a caller that hashed
+// the bytes itself may call it: the store does not read them again.
+func (s *Store) Adopt(path, digest string) error {
+	if err := CheckDigest(digest); err != nil {
+		return err
+	}
+	if err := os.Chmod(path, 0o444); err != nil {
+		return fmt.Errorf("blob: adopt %s: %w", digest, err)
+	}
+	final := s.path(digest)
+	if _, err := os.Lstat(final); err == nil {
+		os.Remove(path)
+		return nil
+	}
+	fan := filepath.Dir(final)
+	_, ferr := os.Lstat(fan)
+	if err := os.MkdirAll(fan, 0o755); err != nil {
+		return fmt.Errorf("blob: adopt %s: %w", digest, err)
+	}
+	if err := os.Rename(path, final); err != nil {
+		return fmt.Errorf("blob: adopt %s: %w", digest, err)
+	}
+	if err := syncDir(fan); err != nil {
+		return fmt.Errorf("blob: adopt %s: %w", digest, err)
+	}
+	if ferr != nil {
+		if err := syncDir(s.blobsDir()); err != nil {
+			return fmt.Errorf("blob: adopt %s: %w", digest, err)
+		}
+	}
+	return nil
+}
+
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {

@@ -206,3 +206,45 @@ func TestStoreLiteralWithoutOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestAdopt(t *testing.T) {
+	s := openStore(t)
+	content := []byte("a layer the registry hashed as it streamed in")
+	d := blob.Digest(content)
+	path := filepath.Join(s.Dir, "upload")
+	if err := os.WriteFile(path, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Adopt(path, d); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the adopted file is still at its path: %v", err)
+	}
+	rc, err := s.Get(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rc)
+	rc.Close()
+	if !bytes.Equal(got, content) {
+		t.Errorf("adopted blob reads %q", got)
+	}
+	p, _ := s.Path(d)
+	if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o444 {
+		t.Errorf("adopted blob mode: %v %v", fi.Mode(), err)
+	}
+	// Adopting what is stored already keeps the stored blob and drops the file.
+	if err := os.WriteFile(path, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Adopt(path, d); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a duplicate's file is still at its path: %v", err)
+	}
+	if err := s.Adopt(path, "../../etc/passwd"); !errors.Is(err, blob.ErrInvalidDigest) {
+		t.Errorf("a bad digest: %v", err)
+	}
+}

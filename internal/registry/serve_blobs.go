@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"crypto/sha256"
 	"errors"
 	"io"
 	"net/http"
@@ -145,7 +146,12 @@ func (r *Registry) putMonolithic(req *http.Request, name string, dg digest.Diges
 		return err
 	}
 	defer os.Remove(f.Name())
-	n, err := io.Copy(f, req.Body)
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, h), req.Body)
+	if err == nil {
+		// Synced before it may become the blob itself (commitFile moves it).
+		err = f.Sync()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -155,7 +161,7 @@ func (r *Registry) putMonolithic(req *http.Request, name string, dg digest.Diges
 	if req.ContentLength >= 0 && n != req.ContentLength {
 		return ErrSizeInvalid
 	}
-	return r.commitFile(req.Context(), name, dg, f.Name(), n)
+	return r.commitFile(req.Context(), name, dg, f.Name(), n, h.Sum(nil), true)
 }
 
 func blobCreated(w http.ResponseWriter, name string, dg digest.Digest) {
@@ -272,7 +278,14 @@ func (r *Registry) serveUploadPut(w http.ResponseWriter, req *http.Request, name
 			return err
 		}
 	}
-	err = r.commitFile(ctx, name, dg, r.uploadPath(id), size)
+	if u, _, err = r.getUpload(ctx, name, id); err != nil {
+		return err
+	}
+	var sum []byte
+	if u.Size == size {
+		sum = u.sum()
+	}
+	err = r.commitFile(ctx, name, dg, r.uploadPath(id), size, sum, true)
 	if err != nil && !errors.Is(err, ErrDigestInvalid) {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -26,6 +27,31 @@ type uploadDoc struct {
 	Size    int64     `json:"size"`
 	Started time.Time `json:"started"`
 	Touched time.Time `json:"touched"`
+	// Hash is the sha256 state after the first Size bytes, so the PUT that
+	// closes the session knows the digest without reading the file again.
+	// Empty for a session saved without it: then the file is read.
+	Hash []byte `json:"hash,omitempty"`
+}
+
+// resumeHash returns the sha256 of the session's first u.Size bytes so far,
+// or nil when the session has no usable state.
+func (u uploadDoc) resumeHash() hash.Hash {
+	h := sha256.New()
+	if u.Size == 0 {
+		return h
+	}
+	if len(u.Hash) == 0 || h.(encoding.BinaryUnmarshaler).UnmarshalBinary(u.Hash) != nil {
+		return nil
+	}
+	return h
+}
+
+// sum is the sha256 of the session's bytes, or nil when it is not known.
+func (u uploadDoc) sum() []byte {
+	if h := u.resumeHash(); h != nil {
+		return h.Sum(nil)
+	}
+	return nil
 }
 
 func (r *Registry) uploadPath(id string) string { return filepath.Join(r.uploadDir(), id) }
@@ -100,7 +126,12 @@ func (r *Registry) appendUpload(ctx context.Context, repo, id string, start, len
 	if _, err := f.Seek(u.Size, io.SeekStart); err != nil {
 		return u.Size, err
 	}
-	n, err := io.Copy(f, body)
+	var w io.Writer = f
+	h := u.resumeHash()
+	if h != nil {
+		w = io.MultiWriter(f, h)
+	}
+	n, err := io.Copy(w, body)
 	if err != nil {
 		f.Truncate(u.Size)
 		return u.Size, ErrBlobUploadInvalid.with("reading the chunk: " + err.Error())
@@ -114,6 +145,10 @@ func (r *Registry) appendUpload(ctx context.Context, repo, id string, start, len
 	}
 	u.Size += n
 	u.Touched = r.Now().UTC()
+	u.Hash = nil
+	if h != nil {
+		u.Hash, _ = h.(encoding.BinaryMarshaler).MarshalBinary()
+	}
 	if _, err := r.uploads.Update(ctx, id, u, rev); err != nil {
 		return u.Size - n, err
 	}
@@ -137,47 +172,85 @@ func hasherFor(d digest.Digest) (hash.Hash, error) {
 
 // commitFile stores the bytes of the file at path as blob want in repo, if
 // they hash to want; otherwise it stores nothing and returns DIGEST_INVALID.
-// size is the number of bytes to take from the file.
-func (r *Registry) commitFile(ctx context.Context, repo string, want digest.Digest, path string, size int64) error {
+// size is the number of bytes to take from the file. sum, when not nil, is the
+// sha256 of those bytes, computed as they were written: for a sha256 digest
+// the file is then not read again. owned says the file is the caller's to
+// give away: complete and fsynced, it is moved into the blob store rather
+// than copied, so a pushed layer reaches the disk once.
+func (r *Registry) commitFile(ctx context.Context, repo string, want digest.Digest, path string, size int64, sum []byte, owned bool) error {
 	h, err := hasherFor(want)
 	if err != nil {
 		return err
+	}
+	var sha string
+	if sum != nil && want.Algorithm() == digest.SHA256 {
+		if hex.EncodeToString(sum) != want.Encoded() {
+			return ErrDigestInvalid.with("content does not match " + want.String())
+		}
+		sha = want.Encoded()
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		s256 := sha256.New()
+		w := io.MultiWriter(h, s256)
+		if want.Algorithm() == digest.SHA256 {
+			w = h
+			s256 = h
+		}
+		_, err = io.Copy(w, io.LimitReader(f, size))
+		f.Close()
+		if err != nil {
+			return err
+		}
+		if digest.NewDigest(want.Algorithm(), h) != want {
+			return ErrDigestInvalid.with("content does not match " + want.String())
+		}
+		sha = hex.EncodeToString(s256.Sum(nil))
+	}
+	r.gcMu.RLock()
+	defer r.gcMu.RUnlock()
+	if _, err := r.Blobs.Stat(sha); err != nil {
+		if err := r.storeFile(path, sha, size, owned); err != nil {
+			return err
+		}
+	}
+	return r.linkLocked(ctx, repo, want, sha, size, true)
+}
+
+// adopter is a blob store that can take a file it need not read (the disk
+// store); others get a copy.
+type adopter interface {
+	Adopt(path, digest string) error
+}
+
+// storeFile puts the first size bytes of path into the blob store as sha,
+// which the caller has checked.
+func (r *Registry) storeFile(path, sha string, size int64, owned bool) error {
+	if a, ok := r.Blobs.(adopter); ok && owned {
+		// Bytes past size were never accepted (a failed chunk); the file is
+		// cut to what was hashed before it becomes the blob.
+		if err := os.Truncate(path, size); err != nil {
+			return err
+		}
+		return a.Adopt(path, sha)
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	s256 := sha256.New()
-	w := io.MultiWriter(h, s256)
-	if want.Algorithm() == digest.SHA256 {
-		w = h
-		s256 = h
-	}
-	if _, err := io.Copy(w, io.LimitReader(f, size)); err != nil {
+	got, _, err := r.Blobs.Put(io.LimitReader(f, size))
+	if err != nil {
 		return err
 	}
-	if digest.NewDigest(want.Algorithm(), h) != want {
-		return ErrDigestInvalid.with("content does not match " + want.String())
+	if got != sha {
+		// The file changed under us: only this package writes it, under the
+		// session lock, so this is a bug or outside interference.
+		return fmt.Errorf("registry: upload changed while it was stored")
 	}
-	sha := hex.EncodeToString(s256.Sum(nil))
-	r.gcMu.RLock()
-	defer r.gcMu.RUnlock()
-	if _, err := r.Blobs.Stat(sha); err != nil {
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return err
-		}
-		got, _, err := r.Blobs.Put(io.LimitReader(f, size))
-		if err != nil {
-			return err
-		}
-		if got != sha {
-			// The file changed under us: only this package writes it, under
-			// the session lock, so this is a bug or outside interference.
-			return fmt.Errorf("registry: upload changed while it was stored")
-		}
-	}
-	return r.linkLocked(ctx, repo, want, sha, size, true)
+	return nil
 }
 
 // linkLocked records blob dg (stored as sha) in the registry-wide table and
