@@ -41,6 +41,7 @@ import (
 	"github.com/stratus-run/stratus/internal/esm"
 	"github.com/stratus-run/stratus/internal/events"
 	"github.com/stratus-run/stratus/internal/eventsource"
+	"github.com/stratus-run/stratus/internal/imagefs"
 	"github.com/stratus-run/stratus/internal/invoke"
 	"github.com/stratus-run/stratus/internal/lambda"
 	"github.com/stratus-run/stratus/internal/logs"
@@ -365,6 +366,11 @@ func (m *Main) Run(ctx context.Context) error {
 	targets.Add("events", bus)
 	lam := &lambda.Service{URLPort: port, URLVerifier: verifier, Store: st, Blobs: blobs, Engine: engine, Runtimes: rts, CodeDir: filepath.Join(m.DataDir, "code"), URLKey: []byte(randomHex(32)),
 		Queue: queue, Targets: targets, RetryDelay: m.AsyncRetryDelay, AgeUnit: m.AsyncAgeUnit}
+	// Container-image functions run from reg's images, unpacked once per digest.
+	lam.Images = reg
+	if lam.ImageRoots, err = imagefs.NewCache(filepath.Join(m.DataDir, "images"), imagefs.Options{}); err != nil {
+		return err
+	}
 	if err := lam.Open(ctx); err != nil {
 		return err
 	}

@@ -58,6 +58,18 @@ type Function struct {
 	// cannot, so there the runtime finds it through PATH, LD_LIBRARY_PATH,
 	// PYTHONPATH, NODE_PATH and the provided.* bootstrap lookup (sandbox.Paths).
 	OptDir string
+	// Root is the host directory of a container image's unpacked root file
+	// system for a PackageType Image function ("" for a zip one): the runtime
+	// runs in it, Command is the image's ENTRYPOINT and CMD (or the function's
+	// ImageConfig), and CodeDir, OptDir and Handler are empty. Only a sandbox
+	// that is a sandbox.ImageRunner runs it.
+	Root string
+	// ImageEnv is the image's ENV ("NAME=value"). The function's variables and
+	// Lambda's own come over it, except the search paths and locale the image
+	// sets for its own contents (imageEnv).
+	ImageEnv []string
+	// WorkingDir is where an image function's runtime starts ("" means "/").
+	WorkingDir string
 	// LogFormat is LoggingConfig.LogFormat (LogFormatText or LogFormatJSON); with
 	// JSON, ApplicationLogLevel and SystemLogLevel filter the logs.
 	LogFormat           string

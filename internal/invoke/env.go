@@ -98,6 +98,16 @@ func (e *Engine) startEnv(p *pool, c *call) {
 	}
 
 	command := fn.Command
+	if fn.Root != "" {
+		if ir, ok := e.Sandbox.(sandbox.ImageRunner); !ok || !ir.RunsImages() {
+			ev.failStart(c, "Runtime.InvalidEntrypoint", fmt.Sprintf("RequestId: %s Error: container image functions need the oci sandbox; this server runs the %s sandbox (start it with --sandbox oci, which needs crun or runc)", c.id, e.Sandbox.Name()))
+			return
+		}
+		if len(command) == 0 {
+			ev.failStart(c, "Runtime.InvalidEntrypoint", fmt.Sprintf("RequestId: %s Error: the image has no ENTRYPOINT or CMD, and the function's ImageConfig sets none", c.id))
+			return
+		}
+	}
 	if len(command) == 0 {
 		boot, err := findBootstrap(fn, e.Sandbox.Paths(fn.CodeDir, fn.OptDir))
 		if err != nil {
@@ -136,6 +146,8 @@ func (e *Engine) startEnv(p *pool, c *call) {
 		Env:         envv,
 		CodeDir:     fn.CodeDir,
 		OptDir:      fn.OptDir,
+		Root:        fn.Root,
+		Cwd:         imageCwd(fn),
 		MemoryMB:    fn.MemoryMB,
 		EphemeralMB: fn.EphemeralMB,
 		Network:     ev.netw,
@@ -162,6 +174,18 @@ func (e *Engine) startEnv(p *pool, c *call) {
 		inst.Stop(context.Background()) //nolint:errcheck
 	}
 	go ev.watch()
+}
+
+// imageCwd is where an image function's runtime starts: its WorkingDir, or the
+// root as a container's default; "" (the task root) for a zip function.
+func imageCwd(fn *Function) string {
+	switch {
+	case fn.Root == "":
+		return ""
+	case fn.WorkingDir != "":
+		return fn.WorkingDir
+	}
+	return "/"
 }
 
 // findBootstrap locates the runtime's entry point as Lambda does for provided.*

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -286,7 +287,50 @@ func baseEnv(e *Engine, fn *Function) []string {
 			env = append(env, "AWS_LAMBDA_LOG_LEVEL="+fn.ApplicationLogLevel)
 		}
 	}
+	if fn.Root != "" {
+		return imageEnv(fn.ImageEnv, env)
+	}
 	return env
+}
+
+// imageKeeps are the variables an image's ENV sets for its own contents, which
+// its value keeps over Lambda's defaults (AWS's base images set them, and a
+// PATH of Lambda's would not find what the image installed elsewhere).
+var imageKeeps = map[string]bool{
+	"PATH": true, "LD_LIBRARY_PATH": true, "LANG": true, "TZ": true,
+	"LAMBDA_TASK_ROOT": true, "LAMBDA_RUNTIME_DIR": true,
+}
+
+// imageEnv is an image function's environment: lambda (the function's
+// variables, then Lambda's) over the image's ENV, but for imageKeeps, and each
+// name once, so that no runtime's getenv picks a shadowed value.
+func imageEnv(image, lambda []string) []string {
+	fromImage := make(map[string]string, len(image))
+	for _, kv := range image {
+		k, v, _ := strings.Cut(kv, "=")
+		fromImage[k] = v
+	}
+	out := make([]string, 0, len(image)+len(lambda))
+	seen := make(map[string]bool, len(image)+len(lambda))
+	for _, kv := range lambda {
+		k, _, _ := strings.Cut(kv, "=")
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if v, ok := fromImage[k]; ok && imageKeeps[k] {
+			kv = k + "=" + v
+		}
+		out = append(out, kv)
+	}
+	for _, kv := range image {
+		k, _, _ := strings.Cut(kv, "=")
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 func isProvided(runtime string) bool {

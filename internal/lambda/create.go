@@ -48,18 +48,25 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, _ param
 	if in.PackageType != nil && *in.PackageType != "Zip" && *in.PackageType != "Image" {
 		return awsproto.Validation(*in.PackageType, "packageType", "Member must satisfy enum value set: [Image, Zip]")
 	}
-	if in.PackageType != nil && *in.PackageType == "Image" {
-		return invalidParameter("PackageType Image is not supported by this Stratus server yet.")
-	}
+	image := in.PackageType != nil && *in.PackageType == "Image"
 	cfg := in.configFields
 	if err := validateConfig(cfg); err != nil {
 		return err
 	}
-	if err := s.checkRuntime(cfg.Runtime); err != nil {
-		return err
-	}
-	if in.Runtime == nil || in.Handler == nil {
-		return invalidParameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
+	if image {
+		if in.Runtime != nil || in.Handler != nil || len(cfg.Layers) > 0 {
+			return errImageOnly
+		}
+		if in.Code.ImageURI == nil {
+			return invalidParameter("Please provide ImageUri when PackageType is Image.")
+		}
+	} else {
+		if err := s.checkRuntime(cfg.Runtime); err != nil {
+			return err
+		}
+		if in.Runtime == nil || in.Handler == nil {
+			return invalidParameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
+		}
 	}
 	arch, err := validateArchitectures(in.Architectures)
 	if err != nil {
@@ -71,39 +78,51 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, _ param
 	if s.lookup(region, name) != nil {
 		return functionExists(name)
 	}
-	layers, err := s.resolveLayers(r.Context(), region, cfg.Layers)
-	if err != nil {
-		return err
-	}
-	code, err := s.acceptCode(r.Context(), in.Code)
-	if err != nil {
-		return err
-	}
-	if err := checkTotalSize(code.unzipped, layers); err != nil {
-		return err
-	}
-	if err := s.ensureLayers(layers); err != nil {
-		return err
+	var (
+		layers []layerRef
+		code   acceptedCode
+		img    *imageRecord
+	)
+	if image {
+		if img, err = s.resolveImage(r.Context(), *in.Code.ImageURI, arch); err != nil {
+			return err
+		}
+		code = img.code()
+	} else {
+		if layers, err = s.resolveLayers(r.Context(), region, cfg.Layers); err != nil {
+			return err
+		}
+		if code, err = s.acceptCode(r.Context(), in.Code); err != nil {
+			return err
+		}
+		if err := checkTotalSize(code.unzipped, layers); err != nil {
+			return err
+		}
+		if err := s.ensureLayers(layers); err != nil {
+			return err
+		}
 	}
 
 	rec := record{
 		Name:             name,
 		Region:           region,
-		Runtime:          *in.Runtime,
 		Role:             *in.Role,
-		Handler:          *in.Handler,
 		Timeout:          3,
 		MemorySize:       128,
 		Architecture:     arch,
 		EphemeralStorage: 512,
 		TracingMode:      "PassThrough",
 		PackageType:      "Zip",
+		Image:            img,
 		LastModified:     time.Now(),
 		RevisionID:       awsproto.NewRequestID(),
 		Tags:             in.Tags,
 	}
 	if len(layers) > 0 {
 		rec.Layers = layers
+	}
+	if image {
+		rec.PackageType = "Image"
 	}
 	code.apply(&rec)
 	applyConfig(&rec, cfg)
@@ -238,6 +257,12 @@ func applyConfig(rec *record, c configFields) {
 	}
 	if c.EphemeralStorage != nil {
 		rec.EphemeralStorage = c.EphemeralStorage.Size
+	}
+	if c.ImageConfig != nil {
+		rec.ImageConfig = c.ImageConfig
+		if len(c.ImageConfig.EntryPoint) == 0 && len(c.ImageConfig.Command) == 0 && c.ImageConfig.WorkingDirectory == "" {
+			rec.ImageConfig = nil // an empty ImageConfig clears the overrides
+		}
 	}
 	if d := c.DeadLetterConfig; d != nil {
 		rec.DeadLetterTarget = ""

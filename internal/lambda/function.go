@@ -44,6 +44,11 @@ type record struct {
 	// LastVersion is the highest version number ever published (0: none); numbers
 	// are never reused, even after the version is deleted.
 	LastVersion int `json:"lastVersion,omitempty"`
+	// Image is a PackageType Image function's image, resolved when its code
+	// was set; ImageConfig its overrides of the image's ENTRYPOINT, CMD and
+	// WORKDIR.
+	Image       *imageRecord `json:"image,omitempty"`
+	ImageConfig *imageConfig `json:"imageConfig,omitempty"`
 }
 
 // Wire shapes of the Lambda API (field names as in the service model).
@@ -102,6 +107,7 @@ type (
 		LoggingConfig              loggingConfig         `json:"LoggingConfig"`
 		Layers                     []layerOutput         `json:"Layers,omitempty"`
 		DeadLetterConfig           *deadLetterConfig     `json:"DeadLetterConfig,omitempty"`
+		ImageConfigResponse        *imageConfigResponse  `json:"ImageConfigResponse,omitempty"`
 	}
 	deadLetterConfig struct {
 		TargetArn *string `json:"TargetArn,omitempty"`
@@ -151,6 +157,13 @@ func (s *Service) configuration(r *record, v view) *functionConfiguration {
 	}
 	for _, l := range r.Layers {
 		c.Layers = append(c.Layers, layerOutput{Arn: l.Arn, CodeSize: l.CodeSize})
+	}
+	if r.Image != nil {
+		// An image brings its own runtime: Lambda reports no runtime version.
+		c.RuntimeVersionConfig = nil
+		if r.ImageConfig != nil {
+			c.ImageConfigResponse = &imageConfigResponse{ImageConfig: *r.ImageConfig}
+		}
 	}
 	if r.DeadLetterTarget != "" {
 		c.DeadLetterConfig = &deadLetterConfig{TargetArn: &r.DeadLetterTarget}

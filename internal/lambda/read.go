@@ -59,8 +59,10 @@ type getFunctionOutput struct {
 }
 
 type codeLocation struct {
-	RepositoryType string `json:"RepositoryType"`
-	Location       string `json:"Location"`
+	RepositoryType   string `json:"RepositoryType"`
+	Location         string `json:"Location,omitempty"`
+	ImageURI         string `json:"ImageUri,omitempty"`
+	ResolvedImageURI string `json:"ResolvedImageUri,omitempty"`
 }
 
 // getFunction is GetFunction. Tags and reserved concurrency belong to the function
@@ -78,6 +80,9 @@ func (s *Service) getFunction(w http.ResponseWriter, r *http.Request, p params) 
 		Configuration: s.targetConfiguration(t, viewSettled),
 		Code:          codeLocation{RepositoryType: "S3", Location: s.codeURL(r, t.rec.CodeDigest)},
 		Tags:          e.rec.Tags,
+	}
+	if img := t.rec.Image; img != nil {
+		out.Code = codeLocation{RepositoryType: "ECR", ImageURI: img.URI, ResolvedImageURI: img.Resolved}
 	}
 	if e.rec.Reserved != nil {
 		out.Concurrency = &concurrencyOutput{ReservedConcurrentExecutions: e.rec.Reserved}

@@ -24,6 +24,7 @@ import (
 	"github.com/stratus-run/stratus/internal/blob"
 	"github.com/stratus-run/stratus/internal/codezip"
 	"github.com/stratus-run/stratus/internal/eventsource"
+	"github.com/stratus-run/stratus/internal/imagefs"
 	"github.com/stratus-run/stratus/internal/invoke"
 	"github.com/stratus-run/stratus/internal/runtimes"
 	"github.com/stratus-run/stratus/internal/store"
@@ -64,6 +65,11 @@ type Service struct {
 	// Objects is S3, from which code packages named by S3Bucket/S3Key are
 	// read; nil answers every such package as in a bucket that does not exist.
 	Objects Objects
+	// Images is the registry PackageType Image functions' images come from,
+	// and ImageRoots where their roots are unpacked, once per image digest;
+	// without both, CreateFunction refuses PackageType Image.
+	Images     Images
+	ImageRoots *imagefs.Cache
 
 	urlTable *store.Table[urlConfig]
 	urlCache *urls
@@ -283,6 +289,26 @@ func (s *Service) snapshot(rec *record) *invoke.Function {
 	// A runtime that cannot start leaves Command nil; the invocation then fails as
 	// a missing bootstrap does, with Runtime.InvalidEntrypoint.
 	command, _ := s.Runtimes.Command(rec.Runtime)
+	codeDir, optDir := s.codePath(rec.CodeDigest), s.optPath(rec.Layers)
+	var root, workDir string
+	var imageEnv []string
+	handler := rec.Handler
+	if img := rec.Image; img != nil {
+		codeDir, optDir = "", ""
+		command, imageEnv, workDir = img.command(rec.ImageConfig), img.Env, img.workingDir(rec.ImageConfig)
+		// An image's CMD names its handler, as AWS's base images take it;
+		// _HANDLER carries it to a runtime client that reads it from there.
+		handler = img.handler(rec.ImageConfig)
+		if s.ImageRoots != nil {
+			root, _ = s.ImageRoots.Path(img.Root)
+		}
+		if root == "" {
+			// No place for the root: the invocation fails as one without an
+			// entry point does, rather than run the command on the host's root.
+			command = nil
+			root = "/nonexistent"
+		}
+	}
 	return &invoke.Function{
 		Key:          key(rec.Region, rec.Name) + "/$LATEST",
 		Group:        key(rec.Region, rec.Name),
@@ -291,9 +317,12 @@ func (s *Service) snapshot(rec *record) *invoke.Function {
 		Arn:          s.arn(rec.Region, rec.Name),
 		Version:      "$LATEST",
 		Runtime:      rec.Runtime,
-		Handler:      rec.Handler,
-		CodeDir:      s.codePath(rec.CodeDigest),
-		OptDir:       s.optPath(rec.Layers),
+		Handler:      handler,
+		CodeDir:      codeDir,
+		OptDir:       optDir,
+		Root:         root,
+		ImageEnv:     imageEnv,
+		WorkingDir:   workDir,
 		MemoryMB:     rec.MemorySize,
 		EphemeralMB:  rec.EphemeralStorage,
 		Architecture: rec.Architecture,

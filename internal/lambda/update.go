@@ -42,15 +42,35 @@ func (s *Service) updateFunctionCode(w http.ResponseWriter, r *http.Request, p p
 			return err
 		}
 	}
-	code, err := s.acceptCode(r.Context(), &codeInput{ZipFile: in.ZipFile, S3Bucket: in.S3Bucket, S3Key: in.S3Key, S3ObjectVersion: in.S3ObjectVersion, ImageURI: in.ImageURI})
-	if err != nil {
-		return err
-	}
-	if err := checkTotalSize(code.unzipped, e.rec.Layers); err != nil {
-		return err
+	var (
+		code acceptedCode
+		img  *imageRecord
+	)
+	if e.rec.PackageType == "Image" {
+		if in.ImageURI == nil || in.ZipFile != nil || in.S3Bucket != nil || in.S3Key != nil || in.S3ObjectVersion != nil {
+			return invalidParameter("Please provide ImageUri when updating a function with packageType Image.")
+		}
+		a := arch
+		if a == "" {
+			a = e.rec.Architecture
+		}
+		if img, err = s.resolveImage(r.Context(), *in.ImageURI, a); err != nil {
+			return err
+		}
+		code = img.code()
+	} else {
+		if code, err = s.acceptCode(r.Context(), &codeInput{ZipFile: in.ZipFile, S3Bucket: in.S3Bucket, S3Key: in.S3Key, S3ObjectVersion: in.S3ObjectVersion, ImageURI: in.ImageURI}); err != nil {
+			return err
+		}
+		if err := checkTotalSize(code.unzipped, e.rec.Layers); err != nil {
+			return err
+		}
 	}
 	rec, err := s.modify(r.Context(), e, in.RevisionID, in.DryRun, func(rec *record) {
 		code.apply(rec)
+		if img != nil {
+			rec.Image = img
+		}
 		if arch != "" {
 			rec.Architecture = arch
 		}
@@ -101,6 +121,9 @@ func (s *Service) updateFunctionConfiguration(w http.ResponseWriter, r *http.Req
 	cfg := in.configFields
 	if err := validateConfig(cfg); err != nil {
 		return err
+	}
+	if e.rec.PackageType == "Image" && (cfg.Runtime != nil || cfg.Handler != nil || len(cfg.Layers) > 0) {
+		return errImageOnly
 	}
 	if err := s.checkRuntime(cfg.Runtime); err != nil {
 		return err

@@ -189,6 +189,7 @@ type configFields struct {
 	Layers           []string          `json:"Layers"`
 	LoggingConfig    *loggingConfig    `json:"LoggingConfig"`
 	DeadLetterConfig *deadLetterConfig `json:"DeadLetterConfig"`
+	ImageConfig      *imageConfig      `json:"ImageConfig"`
 }
 
 // validateConfig checks the shared settings in the order AWS reports them.

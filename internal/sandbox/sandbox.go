@@ -24,6 +24,14 @@ type Spec struct {
 	// OptDir is the host directory holding the function's layers, or "" without
 	// layers; a container mounts it at /opt.
 	OptDir string
+	// Root, when set, is the host directory of a container image's unpacked root
+	// file system (PackageType Image): the environment runs in it, read-only,
+	// instead of the sandbox's own root of host runtime directories, and CodeDir
+	// and OptDir are empty. Only a Sandbox that is an ImageRunner takes it.
+	Root string
+	// Cwd is the runtime's working directory as the environment sees it; ""
+	// means the task root.
+	Cwd string
 	// MemoryMB is the function's MemorySize.
 	MemoryMB int
 	// EphemeralMB is the function's EphemeralStorage (the size of /tmp); 0 means
@@ -56,6 +64,14 @@ type Sandbox interface {
 	Start(ctx context.Context, spec Spec) (Instance, error)
 	// Name is the sandbox kind as given to --sandbox.
 	Name() string
+}
+
+// ImageRunner is implemented by a Sandbox that can run an environment in a
+// container image's root (Spec.Root). The engine refuses image functions on a
+// Sandbox that is not one (the process sandbox, which has no root of its own
+// to give a process).
+type ImageRunner interface {
+	RunsImages() bool
 }
 
 // Paths are the locations a runtime sees.

@@ -42,7 +42,9 @@ func cpuShares(memMB int) int { return max(memMB*1024/mbPerVCPU, 2) }
 const initShares = 1024
 
 // config is the OCI runtime configuration of one environment.
-func (s *Sandbox) config(spec sandbox.Spec, ns *netns, cgroup string) *specs.Spec {
+// An image root (spec.Root) must have been through prepareImageRoot; resolv
+// says whether to mount the host's resolv.conf into it.
+func (s *Sandbox) config(spec sandbox.Spec, ns *netns, cgroup string, resolv bool) *specs.Spec {
 	memBytes := int64(spec.MemoryMB) << 20
 	period := uint64(cpuPeriod)
 	shares := uint64(initShares)
@@ -55,13 +57,27 @@ func (s *Sandbox) config(spec sandbox.Spec, ns *netns, cgroup string) *specs.Spe
 		// unless the caller binds a disk there (setTmp).
 		{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "nodev", "mode=1777", "size=" + strconv.Itoa(tmpMB(spec)) + "m"}},
 	}
-	mounts = append(mounts, s.hostMounts...)
-	mounts = append(mounts, bind(spec.CodeDir, "/var/task"))
-	if spec.OptDir != "" {
-		mounts = append(mounts, bind(spec.OptDir, "/opt"))
+	root, cwd := s.rootfs, "/var/task"
+	if spec.Root != "" {
+		// An image brings its own root: none of the host's runtime directories,
+		// only the name servers when it has outbound network (as Lambda gives
+		// its own resolver to image functions too).
+		root, cwd = spec.Root, "/"
+		if resolv {
+			mounts = append(mounts, bind(resolvConf, resolvConf))
+		}
+	} else {
+		mounts = append(mounts, s.hostMounts...)
+		mounts = append(mounts, bind(spec.CodeDir, "/var/task"))
+		if spec.OptDir != "" {
+			mounts = append(mounts, bind(spec.OptDir, "/opt"))
+		}
+		for i, d := range s.Shared {
+			mounts = append(mounts, bind(d, sharedAt(i)))
+		}
 	}
-	for i, d := range s.Shared {
-		mounts = append(mounts, bind(d, sharedAt(i)))
+	if spec.Cwd != "" {
+		cwd = spec.Cwd
 	}
 	namespaces := []specs.LinuxNamespace{
 		{Type: specs.PIDNamespace}, {Type: specs.MountNamespace}, {Type: specs.IPCNamespace},
@@ -74,12 +90,12 @@ func (s *Sandbox) config(spec sandbox.Spec, ns *netns, cgroup string) *specs.Spe
 	return &specs.Spec{
 		Version:  "1.0.2", // the newest that crun 1.8 and runc 1.1 accept
 		Hostname: "localhost",
-		Root:     &specs.Root{Path: s.rootfs, Readonly: true},
+		Root:     &specs.Root{Path: root, Readonly: true},
 		Process: &specs.Process{
 			User: specs.User{UID: uid, GID: gid},
 			Args: s.insidePaths(spec.Command),
 			Env:  spec.Env,
-			Cwd:  "/var/task",
+			Cwd:  cwd,
 			Capabilities: &specs.LinuxCapabilities{
 				Bounding: noCaps, Effective: noCaps, Permitted: noCaps, Inheritable: noCaps, Ambient: noCaps,
 			},

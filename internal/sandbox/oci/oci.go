@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -61,6 +62,9 @@ type Sandbox struct {
 	pool           *pool
 	tmp            *tmpDisks // nil: /tmp is a tmpfs, counted as memory
 	log            *slog.Logger
+	// imageRoots remembers the image roots whose mount points are made
+	// (prepareImageRoot), so a cold start checks them once per root.
+	imageRoots sync.Map // host path → struct{}
 	// tmpfsOnly makes Open skip the disks, as on a machine without loop
 	// devices or mkfs.ext4: for tests of that fallback.
 	tmpfsOnly bool
@@ -287,8 +291,15 @@ func (s *Sandbox) Start(ctx context.Context, spec sandbox.Spec) (sandbox.Instanc
 	if spec.Output == nil {
 		return nil, errors.New("oci: no output for the environment")
 	}
+	resolv := false
+	if spec.Root != "" {
+		var err error
+		if resolv, err = s.prepareImageRoot(spec.Root); err != nil {
+			return nil, err
+		}
+	}
 	id := s.prefix + spec.ID
-	conf := s.config(spec, ns, "/stratus/"+id)
+	conf := s.config(spec, ns, "/stratus/"+id, resolv)
 	var dk *tmpDisk
 	if s.tmp != nil {
 		var err error

@@ -215,7 +215,7 @@ func (s *Sandbox) newSlot(name string) (sl *slot, err error) {
 	conf := s.config(sandbox.Spec{
 		Command: []string{"/bin/sh", "-s"}, CodeDir: filepath.Join(sl.dir, "task"),
 		OptDir: filepath.Join(sl.dir, "opt"), MemoryMB: poolMemMB,
-	}, sl.ns, "/stratus/"+id)
+	}, sl.ns, "/stratus/"+id, false)
 	conf.Process.Cwd = "/"
 	conf.Linux.RootfsPropagation = "rslave"
 	for i, m := range conf.Mounts {
@@ -356,7 +356,8 @@ var errUnsuited = errors.New("oci: spec unsuited to a pre-created container")
 // the network handed out).
 func (sl *slot) specialise(spec sandbox.Spec) (*instance, error) {
 	s, in := sl.s, sl.in
-	if len(spec.ExtraFiles) > 0 || spec.Output != nil {
+	// A pre-created container has the host runtime root; an image's is its own.
+	if len(spec.ExtraFiles) > 0 || spec.Output != nil || spec.Root != "" {
 		return nil, errUnsuited
 	}
 	script, err := s.startScript(spec, sl.connTaken)
