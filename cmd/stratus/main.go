@@ -37,6 +37,7 @@ import (
 	"github.com/stratus-run/stratus/internal/codedeploy"
 	"github.com/stratus-run/stratus/internal/dynamodb"
 	ddbstore "github.com/stratus-run/stratus/internal/dynamodb/tablestore/bolt"
+	"github.com/stratus-run/stratus/internal/ecr"
 	"github.com/stratus-run/stratus/internal/edge"
 	"github.com/stratus-run/stratus/internal/esm"
 	"github.com/stratus-run/stratus/internal/events"
@@ -178,7 +179,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.DurationVar(&m.AsyncRetryDelay, "async-retry-delay", time.Minute, "wait before an async event's first retry (doubled for the second); throttled events back off from 1/60 of it up to 5 times it")
 	fs.DurationVar(&m.AsyncAckWait, "async-ack-wait", 30*time.Second, "how long an async event taken by a server that died waits before it is delivered again")
 	fs.DurationVar(&m.AsyncAgeUnit, "async-age-unit", time.Second, "length of one second of MaximumEventAgeInSeconds (shorter in tests)")
-	fs.DurationVar(&m.ScheduleMinute, "schedule-minute", time.Minute, "length of one minute of EventBridge and Scheduler schedule time and of CodeDeploy traffic shifting (shorter in tests: schedules and deployments then run on a faster clock)")
+	fs.DurationVar(&m.ScheduleMinute, "schedule-minute", time.Minute, "length of one minute of EventBridge and Scheduler schedule time, of CodeDeploy traffic shifting and of ECR lifecycle policy ages (shorter in tests: schedules and deployments then run on a faster clock)")
 	fs.IntVar(&m.AsyncWorkers, "async-workers", 256, "async events handled at once, across all functions (each waits in its invocation)")
 	fs.TextVar(&m.LogLevel, "log-level", slog.LevelInfo, "server log level: debug (adds a line per AWS request made from inside a function, naming it), info, warn or error")
 	fs.StringVar(&m.FunctionEndpoint, "function-endpoint", "attributed", "how functions reach the AWS endpoint: attributed (served inside each execution environment, so every SDK call is known to be that function's) or relay (the server's own listener, relayed into the environment and unattributed; a benchmark baseline)")
@@ -283,8 +284,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	// The OCI registry keeps its blobs apart: its GC deletes what no manifest
 	// uses. With --auth none it takes anonymous pushes and creates the
-	// repository pushed to; with --auth strict it refuses every request until
-	// the ECR service sets reg.Authorize.
+	// repository pushed to; with --auth strict it takes only the tokens of
+	// ECR's GetAuthorizationToken (reg.Authorize, set below) and pushes to
+	// repositories CreateRepository made, as ECR does.
 	regBlobs, err := blob.Open(filepath.Join(m.DataDir, "registry", "blobs"))
 	if err != nil {
 		return err
@@ -445,6 +447,13 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := cfn.Open(ctx); err != nil {
 		return err
 	}
+	// ECR manages the registry's repositories and issues the tokens it
+	// takes; its lifecycle minute is --schedule-minute's.
+	ecrSvc := &ecr.Service{Store: st, Registry: reg, Port: port, Region: m.Region, Minute: m.ScheduleMinute, Log: logger}
+	if err := ecrSvc.Open(ctx); err != nil {
+		return err
+	}
+	reg.Authorize = ecrSvc.Authorize
 	internal := http.NewServeMux()
 	internal.HandleFunc("GET /_stratus/health", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -461,7 +470,7 @@ func (m *Main) Run(ctx context.Context) error {
 	// /v2/ paths (no S3 bucket is named "v2") and the *.dkr.ecr.*.localhost
 	// hosts, and the services before it take only signed requests or their
 	// own targets, so the hot paths never pay for its host check.
-	eg.Services = []edge.Service{mappings, lam, cwl, gw, ddb, queues, topics, bus, schedules, deploys, cfn, reg, s3svc}
+	eg.Services = []edge.Service{mappings, lam, cwl, gw, ddb, queues, topics, bus, schedules, deploys, cfn, ecrSvc, reg, s3svc}
 	eg.Apps = []edge.App{{Label: "execute-api", Serve: gw.ServeExecuteAPI}, {Label: "lambda-url", Serve: lam.ServeFunctionURL}}
 	// Resumed operations call the edge at once: everything it routes is set
 	// before they start.
@@ -477,7 +486,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	errs := []error{cfn.Close(sctx), deploys.Close(sctx), eg.Close(sctx), reg.Close(sctx), mappings.Close(sctx), ddb.Close(sctx), queues.Close(sctx), topics.Close(sctx), bus.Close(sctx), schedules.Close(sctx), s3svc.Close(sctx), queue.Close(sctx), gw.Close(sctx), lam.Close(sctx), engine.Close(sctx), ledger.Close(sctx), logSink.Close(sctx), cwl.Close(sctx)}
+	errs := []error{cfn.Close(sctx), deploys.Close(sctx), eg.Close(sctx), ecrSvc.Close(sctx), reg.Close(sctx), mappings.Close(sctx), ddb.Close(sctx), queues.Close(sctx), topics.Close(sctx), bus.Close(sctx), schedules.Close(sctx), s3svc.Close(sctx), queue.Close(sctx), gw.Close(sctx), lam.Close(sctx), engine.Close(sctx), ledger.Close(sctx), logSink.Close(sctx), cwl.Close(sctx)}
 	return errors.Join(errs...)
 }
 

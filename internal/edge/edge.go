@@ -164,6 +164,9 @@ func (e *Edge) serveAPI(w http.ResponseWriter, r *http.Request) *awsproto.Reques
 		case errors.Is(err, sigv4.Missing) && anonymous(svc, r):
 			// Unsigned, and the service takes it so: it authenticates the request
 			// itself or needs no credentials for it.
+		case otherScheme(r) && ownAuth(svc, r):
+			// Credentials of another scheme than SigV4 (a registry client's
+			// Basic AWS:<token>), which the service checks itself.
 		default:
 			writeError(w, r, svc, err)
 			return info
@@ -202,6 +205,27 @@ type Anonymous interface {
 func anonymous(svc Service, r *http.Request) bool {
 	a, ok := svc.(Anonymous)
 	return ok && a.TakesUnsigned(r)
+}
+
+// OwnAuth is a Service that checks credentials of a scheme other than SigV4
+// itself (the registry takes Basic AWS:<token>, as ECR's does). Only such a
+// service gets a request whose Authorization header names another scheme;
+// every other service still gets the edge's SigV4 error for it.
+type OwnAuth interface {
+	TakesOwnAuth(r *http.Request) bool
+}
+
+func ownAuth(svc Service, r *http.Request) bool {
+	a, ok := svc.(OwnAuth)
+	return ok && a.TakesOwnAuth(r)
+}
+
+// otherScheme reports whether r's Authorization header names a scheme other
+// than SigV4's and r is not presigned either, so that nothing in it is for
+// the edge to verify.
+func otherScheme(r *http.Request) bool {
+	scheme, _, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	return scheme != "" && scheme != "AWS4-HMAC-SHA256" && !r.URL.Query().Has("X-Amz-Algorithm")
 }
 
 // ErrorWriter is a Service whose errors are not REST-JSON or awsJson (S3's XML):

@@ -49,8 +49,8 @@ type Registry struct {
 	Dir string
 	// CreateOnPush makes a push to a repository that does not exist create it,
 	// and makes reads of such a repository answer as for an empty one. ECR
-	// creates repositories only through CreateRepository; until the ECR API
-	// exists, --auth none and tests set this so docker push works at once.
+	// creates repositories only through CreateRepository (--auth strict);
+	// --auth none sets this so a push works at once, as a plain registry's.
 	CreateOnPush bool
 	// Anonymous allows every request without credentials (--auth none).
 	Anonymous bool
