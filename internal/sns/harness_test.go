@@ -179,6 +179,14 @@ func (r *recorder) attemptCount() int {
 func (ts *testServer) drain() {
 	ts.t.Helper()
 	ctx := context.Background()
+	// The consumer's counts can lag a publish JetStream has acknowledged
+	// (under load they read 0 before the consumer has seen the message), so
+	// drained also means delivered up to the stream's last message now.
+	si, err := ts.svc.stream.Info(ctx)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	last := si.State.LastSeq
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		c, err := ts.svc.stream.Consumer(ctx, deliveryConsumer)
@@ -189,7 +197,7 @@ func (ts *testServer) drain() {
 		if err != nil {
 			ts.t.Fatal(err)
 		}
-		if info.NumPending == 0 && info.NumAckPending == 0 {
+		if info.NumPending == 0 && info.NumAckPending == 0 && info.Delivered.Stream >= last {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
