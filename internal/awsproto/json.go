@@ -1,8 +1,11 @@
 package awsproto
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -123,4 +126,38 @@ func EncodeAWSJSONError(namespace string, err error) (*Error, []byte) {
 	}
 	b, _ := json.Marshal(m)
 	return e, b
+}
+
+// JSONOperation is one awsJson operation of a service S whose operations all
+// decode into one input type In.
+type JSONOperation[S, In any] func(s S, ctx context.Context, r *http.Request, in *In) (any, error)
+
+// ServeJSON answers one awsJson request to s: the operation X-Amz-Target names
+// after prefix, its body decoded into a fresh In, its output or error written
+// in contentType. A request naming no operation of ops (or not a POST) gets
+// unknown. Errors that are not *Error are logged under service, since they are
+// the server's faults rather than the caller's.
+func ServeJSON[S, In any](w http.ResponseWriter, r *http.Request, s S, prefix, contentType string,
+	ops map[string]JSONOperation[S, In], unknown error, log *slog.Logger, service string) {
+	op, ok := Target(r, prefix)
+	h := ops[op]
+	if !ok || h == nil || r.Method != http.MethodPost {
+		WriteAWSJSONError(w, contentType, unknown)
+		return
+	}
+	var in In
+	if err := ReadAWSJSON(r, &in); err != nil {
+		WriteAWSJSONError(w, contentType, err)
+		return
+	}
+	out, err := h(s, r.Context(), r, &in)
+	if err != nil {
+		var ae *Error
+		if !errors.As(err, &ae) && log != nil {
+			log.Error(service+": "+op, "err", err)
+		}
+		WriteAWSJSONError(w, contentType, err)
+		return
+	}
+	WriteAWSJSON(w, contentType, out)
 }

@@ -149,7 +149,7 @@ func (s *Service) Handles(r *http.Request, signing string) bool {
 	return signing == "" && ok
 }
 
-type handler func(s *Service, ctx context.Context, r *http.Request, in *input) (any, error)
+type handler = awsproto.JSONOperation[*Service, input]
 
 // operations is the route table, one handler per operation.
 var operations = map[string]handler{
@@ -184,27 +184,7 @@ var operations = map[string]handler{
 
 // ServeHTTP dispatches one awsJson request.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	op, ok := awsproto.Target(r, targetPrefix)
-	h := operations[op]
-	if !ok || h == nil || r.Method != http.MethodPost {
-		awsproto.WriteAWSJSONError(w, contentType, errUnknownOperation)
-		return
-	}
-	var in input
-	if err := awsproto.ReadAWSJSON(r, &in); err != nil {
-		awsproto.WriteAWSJSONError(w, contentType, err)
-		return
-	}
-	out, err := h(s, r.Context(), r, &in)
-	if err != nil {
-		var ae *awsproto.Error
-		if !errors.As(err, &ae) {
-			s.Log.Error("ecr: "+op, "err", err)
-		}
-		awsproto.WriteAWSJSONError(w, contentType, err)
-		return
-	}
-	awsproto.WriteAWSJSON(w, contentType, out)
+	awsproto.ServeJSON(w, r, s, targetPrefix, contentType, operations, errUnknownOperation, s.Log, "ecr")
 }
 
 func (s *Service) region(r *http.Request) string {
