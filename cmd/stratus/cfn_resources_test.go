@@ -220,6 +220,7 @@ func testCFNIAM(t *testing.T, rig *cfnRig) {
 	}
 	cfnWantReplaces(t, "AWS::IAM::Role", role, cfnWith(role, "RoleName", "x"), true)
 	cfnWantReplaces(t, "AWS::IAM::Role", role, cfnWith(role, "MaxSessionDuration", "7200"), false)
+	// There is no IAM service to ask: the role only ever existed in its Result.
 	rig.deleteTwice(t, "AWS::IAM::Role", "FnRole", upd, nil)
 
 	_, err := cfnProvider(t, "AWS::IAM::Role").Create(ctx, rig.env("Bad"), cfnProps(t, `{"RoleName":"x"}`))
@@ -348,7 +349,10 @@ func testCFNLambdaFunction(t *testing.T, rig *cfnRig) {
 	if src := cfnZipEntry(t, aws.ToString(pyFn.Code.Location), "index.py"); !strings.Contains(src, "def handler") {
 		t.Errorf("index.py = %q", src)
 	}
-	rig.deleteTwice(t, typ, "Py", py, nil)
+	rig.deleteTwice(t, typ, "Py", py, func() error {
+		_, err := lc.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("cfn-py")})
+		return cfnGone(err, "ResourceNotFoundException")
+	})
 
 	// Code in S3, as `aws cloudformation package` leaves it.
 	sc := s3.New(s3.Options{BaseEndpoint: aws.String(rig.ts.URL), Region: "us-east-1", Credentials: e2eCreds(), UsePathStyle: true})
@@ -373,7 +377,10 @@ func testCFNLambdaFunction(t *testing.T, rig *cfnRig) {
 	if src := cfnZipEntry(t, aws.ToString(got.Code.Location), "app.js"); !strings.Contains(src, "'s3'") {
 		t.Errorf("app.js = %q", src)
 	}
-	rig.deleteTwice(t, typ, "S3Fn", s3fn, nil)
+	rig.deleteTwice(t, typ, "S3Fn", s3fn, func() error {
+		_, err := lc.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(s3fn.PhysicalID)})
+		return cfnGone(err, "ResourceNotFoundException")
+	})
 	_, err = cfnProvider(t, typ).Create(ctx, rig.env("Missing"), cfnWith(s3p, "Code", map[string]any{"S3Bucket": "cfn-fn-code", "S3Key": "gone.zip"}))
 	// Lambda reads the object, and its error is the resource's.
 	if !cfnLambdaGetObjectFailed(err) {
@@ -1094,7 +1101,10 @@ func testCFNEvents(t *testing.T, rig *cfnRig) {
 	if r, err := ec.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String("cfn-tick")}); err != nil || aws.ToString(r.ScheduleExpression) != "rate(5 minutes)" {
 		t.Errorf("schedule rule %+v %v", r, err)
 	}
-	rig.deleteTwice(t, typ, "Tick", sched, nil)
+	rig.deleteTwice(t, typ, "Tick", sched, func() error {
+		_, err := ec.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String("cfn-tick")})
+		return cfnGone(err, "ResourceNotFoundException")
+	})
 	_, err = cfnProvider(t, typ).Create(ctx, rig.env("Bad"), cfnProps(t, `{"Name":"cfn-bad","ScheduleExpression":"every tuesday"}`))
 	var ae smithy.APIError
 	if !errors.As(err, &ae) || ae.ErrorCode() != "ValidationException" {
@@ -1263,7 +1273,10 @@ func testCFNHttpAPI(t *testing.T, rig *cfnRig) {
 	if rs, err := ac.GetRoutes(ctx, &apigatewayv2.GetRoutesInput{ApiId: aws.String(fromS3.PhysicalID)}); err != nil || len(rs.Items) != 2 {
 		t.Errorf("routes of the API from S3: %+v %v", rs, err)
 	}
-	rig.deleteTwice(t, typ, "FromS3", fromS3, nil)
+	rig.deleteTwice(t, typ, "FromS3", fromS3, func() error {
+		_, err := ac.GetApi(ctx, &apigatewayv2.GetApiInput{ApiId: aws.String(fromS3.PhysicalID)})
+		return cfnGone(err, "NotFoundException")
+	})
 	_, err = cfnProvider(t, typ).Create(ctx, rig.env("BadBody"), map[string]any{"Body": "paths: [unclosed"})
 	if err == nil || !strings.HasPrefix(err.Error(), "Unable to parse the OpenAPI definition") {
 		t.Errorf("unparsable body: %v", err)
@@ -1273,7 +1286,10 @@ func testCFNHttpAPI(t *testing.T, rig *cfnRig) {
 	if r := rig.ts.call(t, "GET", quick.PhysicalID+".execute-api.localhost", "/anything", nil, nil); r.Status != 200 || string(r.Body) != "hi $default" {
 		t.Errorf("quick-created API: %d %s", r.Status, r.Body)
 	}
-	rig.deleteTwice(t, typ, "Quick", quick, nil)
+	rig.deleteTwice(t, typ, "Quick", quick, func() error {
+		_, err := ac.GetApi(ctx, &apigatewayv2.GetApiInput{ApiId: aws.String(quick.PhysicalID)})
+		return cfnGone(err, "NotFoundException")
+	})
 }
 
 func testCFNRestAPI(t *testing.T, rig *cfnRig) {

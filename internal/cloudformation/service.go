@@ -137,11 +137,8 @@ func (s *Service) Open(ctx context.Context) error {
 		}
 		s.events[st.ID], s.eventRevs[st.ID] = evs, erev
 	}
-	if err := s.csT.Each(ctx, func(k string, cs changeSet) {
-		c := cs
-		s.changeSets[c.ID] = &c
-		_, rev, _ := s.csT.Get(ctx, k)
-		s.csRevs[c.ID] = rev
+	if err := s.csT.EachRevision(ctx, func(_ string, cs changeSet, rev uint64) {
+		s.changeSets[cs.ID], s.csRevs[cs.ID] = &cs, rev
 	}); err != nil {
 		return fmt.Errorf("cloudformation: %w", err)
 	}

@@ -276,12 +276,14 @@ func (s *Service) deleteStack(ctx context.Context, q *awsproto.Query) (any, erro
 		if st.Status != statusDeleteFailed {
 			return nil, validationError("Invalid operation on stack %s. RetainResources can only be specified when the stack is in the DELETE_FAILED state", st.ID)
 		}
+		// All checked before any is marked: a refused request changes nothing.
 		for _, l := range retain {
-			r := st.Resources[l]
-			if r == nil {
+			if r := st.Resources[l]; r == nil || r.Status != statusDeleteFailed {
 				return nil, validationError("The specified resources [%s] to retain must be in a valid state. Only resources with status DELETE_FAILED can be retained.", l)
 			}
-			r.DeletionPolicy = "Retain"
+		}
+		for _, l := range retain {
+			st.Resources[l].DeletionPolicy = "Retain"
 		}
 	}
 	if err := s.setStatusLocked(st, statusDeleteInProgress, "User Initiated"); err != nil {

@@ -121,19 +121,25 @@ func (t *Table[T]) Keys(ctx context.Context) ([]string, error) {
 // Each calls fn with every key and its value, in no particular order; a key
 // deleted between the listing and its read is skipped.
 func (t *Table[T]) Each(ctx context.Context, fn func(key string, v T)) error {
+	return t.EachRevision(ctx, func(k string, v T, _ uint64) { fn(k, v) })
+}
+
+// EachRevision is Each with each value's revision, for callers that update
+// what they read with compare-and-set.
+func (t *Table[T]) EachRevision(ctx context.Context, fn func(key string, v T, rev uint64)) error {
 	keys, err := t.Keys(ctx)
 	if err != nil {
 		return err
 	}
 	for _, k := range keys {
-		v, _, err := t.Get(ctx, k)
+		v, rev, err := t.Get(ctx, k)
 		if errors.Is(err, ErrNotFound) {
 			continue
 		}
 		if err != nil {
 			return err
 		}
-		fn(k, v)
+		fn(k, v, rev)
 	}
 	return nil
 }
