@@ -22,6 +22,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+
+	"github.com/stratus-run/stratus/internal/blob"
 )
 
 // deployOptions are the flags `stratus deploy` and `stratus dev` share.
@@ -188,7 +190,7 @@ func deploy(ctx context.Context, cl *clients, o *deployOptions, log io.Writer) (
 	if len(pkg.Body) <= 51200 {
 		in.TemplateBody = aws.String(pkg.Body)
 	} else {
-		key := "templates/" + digest([]byte(pkg.Body)) + ".json"
+		key := "templates/" + blob.Digest([]byte(pkg.Body)) + ".json"
 		if err := upload(ctx, cl.s3, bucket, key, []byte(pkg.Body)); err != nil {
 			return nil, err
 		}

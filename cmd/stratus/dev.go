@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/stratus-run/stratus/internal/blob"
 )
 
 // settle is how long a path must be quiet before a change is acted on:
@@ -205,9 +207,9 @@ func (d *devLoop) watch(ctx context.Context) error {
 					return errRewatch
 				}
 				// A redeploy packaged every function's code as it is now.
-				clear(pending)
+			} else {
+				d.reload(ctx, pending, first)
 			}
-			d.reload(ctx, pending, first)
 			first, redeploy = time.Time{}, false
 			clear(pending)
 		}
@@ -247,7 +249,7 @@ func (d *devLoop) reload(ctx context.Context, pending map[*liveFunction]bool, si
 			defer wg.Done()
 			zip, err := bundles[f.Src.Path]()
 			if err == nil {
-				if dg := digest(zip); dg != f.digest {
+				if dg := blob.Digest(zip); dg != f.digest {
 					if err = d.updateCode(ctx, f.Name, zip); err == nil {
 						f.digest = dg
 					}
@@ -279,7 +281,7 @@ func (d *devLoop) updateCode(ctx context.Context, name string, zip []byte) error
 	if len(zip) <= maxZipFile {
 		in.ZipFile = zip
 	} else {
-		bucket, key := deployBucket(d.cl.region), digest(zip)+".zip"
+		bucket, key := deployBucket(d.cl.region), blob.Digest(zip)+".zip"
 		if err := upload(ctx, d.cl.s3, bucket, key, zip); err != nil {
 			return err
 		}

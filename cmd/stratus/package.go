@@ -4,8 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,6 +22,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/stratus-run/stratus/internal/blob"
 	"github.com/stratus-run/stratus/internal/cloudformation/template"
 )
 
@@ -276,11 +275,6 @@ func zipDir(dir string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func digest(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
-}
-
 // deployBucket is the bucket code packages go to, one per region as
 // `sam deploy --resolve-s3` keeps one.
 func deployBucket(region string) string { return "stratus-deploy-" + region }
@@ -355,7 +349,7 @@ func packageTemplate(ctx context.Context, cl *s3.Client, bucket, path string) (*
 				errs[i] = fmt.Errorf("%s: %w", a.Logical, err)
 				return
 			}
-			d := digest(b)
+			d := blob.Digest(b)
 			keys[i] = d + ".zip"
 			errs[i] = upload(ctx, cl, bucket, keys[i], b)
 		}()

@@ -244,7 +244,7 @@ func (r *Registry) putManifest(ctx context.Context, repo string, dg digest.Diges
 		return nil, err
 	}
 	// Known to GC, so that the body goes once no repository has the manifest.
-	if err := r.touchKnown(ctx, "sha256."+sha, sha, size); err != nil {
+	if err := r.touchKnown(ctx, knownKey(digest.NewDigestFromEncoded(digest.SHA256, sha)), sha, size); err != nil {
 		return nil, err
 	}
 	now := r.Now().UTC()
