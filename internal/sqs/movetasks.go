@@ -181,20 +181,27 @@ func (s *Service) moveOne(ctx context.Context, t *moveTask, src *queue, seq uint
 		src.mu.Unlock()
 		return false, nil
 	}
-	rec := m.rec
 	destARN := t.dest
 	if destARN == "" {
-		destARN = rec.Origin
+		destARN = m.rec.Origin
 	}
+	src.mu.Unlock()
 	if destARN == "" {
-		src.mu.Unlock()
 		return false, errNoOrigin
 	}
+	// Looked up with src.mu released: s.mu is never taken after a queue's
+	// (deleteQueue takes them in the other order).
 	dest, err := s.queueByARN(destARN)
 	if err != nil {
-		src.mu.Unlock()
 		return false, errors.New("destination queue " + destARN + " does not exist")
 	}
+	src.mu.Lock()
+	if src.msgs[seq] != m || m.visAt > s.nowMS() || src.gone {
+		// Received, deleted or gone with its queue meanwhile.
+		src.mu.Unlock()
+		return false, nil
+	}
+	rec := m.rec
 	// Out of the index first, so no receive takes it while it moves.
 	src.removeLocked(seq)
 	src.mu.Unlock()

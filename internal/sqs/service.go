@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/stratus-run/stratus/internal/awsproto"
+	"github.com/stratus-run/stratus/internal/lifecycle"
 	"github.com/stratus-run/stratus/internal/sqs/msgstore"
 	"github.com/stratus-run/stratus/internal/sqs/msgstore/jsstore"
 	"github.com/stratus-run/stratus/internal/store"
@@ -121,14 +122,15 @@ func (s *Service) Open(ctx context.Context) error {
 // Close stops running message move tasks and the message log's background
 // work.
 func (s *Service) Close(ctx context.Context) error {
+	var err error
 	if s.tasks != nil {
 		s.tasks.stop()
-		s.tasks.wg.Wait()
+		err = lifecycle.Wait(ctx, s.tasks.wg.Wait)
 	}
 	if s.js != nil {
 		s.js.Close()
 	}
-	return nil
+	return err
 }
 
 // Handles reports whether r is an SQS call: signed for "sqs", or unsigned
