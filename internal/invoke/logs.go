@@ -9,6 +9,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/stratus-run/stratus/internal/runtimeapi"
 )
 
 // LogSink receives every log line of every environment, in order per stream. Append
@@ -303,6 +305,10 @@ var imageKeeps = map[string]bool{
 
 // imageEnv is an image function's environment: lambda (the function's
 // variables, then Lambda's) over the image's ENV, but for imageKeeps, and each
+// perEnvironment are the variables startEnv gives each environment.
+var perEnvironment = map[string]bool{"AWS_LAMBDA_RUNTIME_API": true, "AWS_LAMBDA_LOG_STREAM_NAME": true,
+	"AWS_ENDPOINT_URL": true, runtimeapi.SocketEnv: true}
+
 // name once, so that no runtime's getenv picks a shadowed value.
 func imageEnv(image, lambda []string) []string {
 	fromImage := make(map[string]string, len(image))
@@ -325,7 +331,10 @@ func imageEnv(image, lambda []string) []string {
 	}
 	for _, kv := range image {
 		k, _, _ := strings.Cut(kv, "=")
-		if !seen[k] {
+		// Names startEnv sets for each environment after this list: an image's
+		// value (a leftover AWS_ENDPOINT_URL) would come first and win with
+		// runtimes that take the first match.
+		if !seen[k] && !perEnvironment[k] {
 			seen[k] = true
 			out = append(out, kv)
 		}
