@@ -24,7 +24,13 @@ func RegistryHost(host string) bool {
 	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
 		host = host[:i]
 	}
-	labels := strings.Split(strings.ToLower(host), ".")
+	// Every S3 request asks this before S3 takes it: the common answer
+	// without a split (ToLower allocates only for a host with capitals).
+	host = strings.ToLower(host)
+	if !strings.Contains(host, ".dkr.ecr.") {
+		return false
+	}
+	labels := strings.Split(host, ".")
 	return len(labels) == 5 && labels[1] == "dkr" && labels[2] == "ecr" && labels[4] == "localhost" && labels[0] != "" && labels[3] != ""
 }
 
